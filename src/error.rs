@@ -1,0 +1,86 @@
+//! The library's one error type: every message says what is wrong and, where
+//! it can, what to do about it.
+
+use thiserror::Error;
+
+/// Why an input could not be read.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The bytes are not in the format the name or content suggests.
+    #[error("{path}: not a valid {format} file: {reason}")]
+    Malformed {
+        /// The path.
+        path: String,
+        /// The expected format.
+        format: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A FIT file that holds no activity (settings, workout, monitoring…).
+    #[error(
+        "{path}: FIT file of type '{file_type}' holds no activity (only activity files can be analysed)"
+    )]
+    NotAnActivity {
+        /// The path.
+        path: String,
+        /// The FIT `file_id.type`.
+        file_type: String,
+    },
+    /// A file with positions but no times (a planned route or course).
+    #[error("{path}: has no timestamps — it is a route or course, not a recorded activity")]
+    NoTimes {
+        /// The path.
+        path: String,
+    },
+    /// A file that parsed but holds no sample at all.
+    #[error("{path}: holds no recorded samples")]
+    Empty {
+        /// The path.
+        path: String,
+    },
+    /// The file's kind is not one cramplab reads.
+    #[error(
+        "{path}: unknown file type (cramplab reads .fit, .gpx, .tcx, each also as .gz, and .zip archives)"
+    )]
+    UnknownFormat {
+        /// The path.
+        path: String,
+    },
+    /// An archive entry that would inflate beyond the limit.
+    #[error(
+        "{path}: refused: inflates past the {limit_mb} MB limit for one entry (a decompression bomb or an absurdly large file)"
+    )]
+    TooLarge {
+        /// The path.
+        path: String,
+        /// The limit in MB.
+        limit_mb: u64,
+    },
+    /// A zip archive that could not be read.
+    #[error("{path}: damaged zip archive: {reason}")]
+    Archive {
+        /// The path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl IngestError {
+    /// Whether this error, met inside a folder or archive, means "not for
+    /// us" (skip and count) rather than "damaged" (report).
+    pub fn is_skippable_in_container(&self) -> bool {
+        matches!(
+            self,
+            IngestError::NotAnActivity { .. } | IngestError::NoTimes { .. }
+        )
+    }
+}

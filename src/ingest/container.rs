@@ -1,0 +1,527 @@
+//! Finding activity files in what the user names: plain files, `.gz`,
+//! `.zip` archives (nested too, as in Garmin's data export), folders, and
+//! Strava bulk exports. Discovery is cheap (names only, archives' central
+//! directories); [`load`] reads one source at a time so a batch never holds
+//! more than the files being worked on, and an archive is read entry by
+//! entry from disk, never whole.
+
+use std::fs::File;
+use std::io::{BufReader, Cursor, Read, Seek};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+
+use super::{format_from_content, format_from_name, read_bytes};
+use crate::activity::{Activity, Format};
+use crate::error::IngestError;
+
+/// Limits that keep hostile archives from exhausting the machine.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest inflated size of one file or archive entry, in bytes.
+    pub max_entry_bytes: u64,
+    /// How many zips deep nesting may go.
+    pub max_zip_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // The longest real activity files are tens of MB (a 24 h ultra at
+        // 1 Hz in GPX is ~40 MB); 512 MB leaves room and still refuses bombs.
+        Limits {
+            max_entry_bytes: 512 * 1024 * 1024,
+            max_zip_depth: 4,
+        }
+    }
+}
+
+/// Where one candidate activity file lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A file on disk (maybe `.gz`).
+    File(PathBuf),
+    /// An entry of a zip archive on disk, by index.
+    ZipEntry {
+        /// The archive.
+        archive: PathBuf,
+        /// The entry's index in the central directory.
+        index: usize,
+        /// The entry's name inside the archive.
+        name: String,
+    },
+}
+
+/// One candidate found by [`discover`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The path shown to the user (`export.zip/activities/1.fit.gz`).
+    pub display: String,
+    /// Where to read it.
+    pub location: Location,
+    /// Named on the command line (errors are errors), or found inside a
+    /// folder or archive (non-activities are skipped and counted).
+    pub explicit: bool,
+    /// A sport stated beside the file (Strava's `activities.csv`).
+    pub sport_hint: Option<String>,
+}
+
+/// What became of one file.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Read: one or more activities (a multisport FIT gives several).
+    Read(Vec<Activity>),
+    /// Not an activity (settings FIT, route GPX) found inside a folder or
+    /// archive: skipped and counted, not an error.
+    Skipped(String),
+    /// Could not be read.
+    Failed(IngestError),
+}
+
+/// One loaded file (a nested zip yields several).
+#[derive(Debug)]
+pub struct Loaded {
+    /// The path shown to the user.
+    pub display: String,
+    /// What became of it.
+    pub outcome: Outcome,
+}
+
+/// Everything found under the given paths.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Candidates in path order.
+    pub sources: Vec<Source>,
+    /// Paths that could not be looked at (missing, unreadable, unknown
+    /// type named explicitly, damaged archive).
+    pub failures: Vec<(String, IngestError)>,
+}
+
+/// Is this name one we read (activity file, maybe gzipped, or a zip)?
+fn is_candidate(name: &str) -> bool {
+    format_from_name(name).is_some() || is_zip_name(name)
+}
+
+fn is_zip_name(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".zip")
+}
+
+/// Find every candidate under `paths`, sorted by display path.
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    let mut d = Discovery::default();
+    for p in paths {
+        let shown = p.display().to_string();
+        let meta = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(source) => {
+                d.failures.push((
+                    shown.clone(),
+                    IngestError::Io {
+                        path: shown,
+                        source,
+                    },
+                ));
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            discover_dir(p, &mut d);
+        } else if is_zip_name(&shown) {
+            discover_zip(p, &shown, &mut d);
+        } else {
+            d.sources.push(Source {
+                display: shown,
+                location: Location::File(p.clone()),
+                explicit: true,
+                sport_hint: None,
+            });
+        }
+    }
+    d.sources.sort_by(|a, b| a.display.cmp(&b.display));
+    d.sources.dedup_by(|a, b| a.location == b.location);
+    d
+}
+
+fn discover_dir(dir: &Path, d: &mut Discovery) {
+    let mut walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
+    let mut strava_roots: Vec<(PathBuf, StravaIndex)> = Vec::new();
+    while let Some(entry) = walker.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                d.failures.push((
+                    path.clone(),
+                    IngestError::Io {
+                        path,
+                        source: std::io::Error::other(e.to_string()),
+                    },
+                ));
+                continue;
+            }
+        };
+        let path = entry.path();
+        if entry.file_type().is_dir() {
+            if path.join("activities.csv").is_file() {
+                strava_roots.push((
+                    path.to_path_buf(),
+                    StravaIndex::read(&path.join("activities.csv")),
+                ));
+            }
+            // A Strava export's routes/ holds planned routes, not recordings.
+            let is_routes = entry.file_name() == "routes"
+                && path
+                    .parent()
+                    .is_some_and(|p| p.join("activities.csv").is_file());
+            if is_routes {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
+        let shown = path.display().to_string();
+        if is_zip_name(&shown) {
+            discover_zip(path, &shown, d);
+        } else if is_candidate(&shown) {
+            let sport_hint = strava_roots
+                .iter()
+                .rev()
+                .find(|(root, _)| path.starts_with(root))
+                .and_then(|(root, idx)| idx.sport_for(path.strip_prefix(root).ok()?));
+            d.sources.push(Source {
+                display: shown,
+                location: Location::File(path.to_path_buf()),
+                explicit: false,
+                sport_hint,
+            });
+        }
+    }
+}
+
+fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
+    let archive = match File::open(path)
+        .map_err(|source| IngestError::Io {
+            path: shown.to_string(),
+            source,
+        })
+        .and_then(|f| {
+            zip::ZipArchive::new(BufReader::new(f)).map_err(|e| IngestError::Archive {
+                path: shown.to_string(),
+                reason: e.to_string(),
+            })
+        }) {
+        Ok(a) => a,
+        Err(e) => {
+            d.failures.push((shown.to_string(), e));
+            return;
+        }
+    };
+    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
+    let strava = names
+        .iter()
+        .any(|n| n == "activities.csv" || n.ends_with("/activities.csv"));
+    let mut entries: Vec<(usize, String)> = Vec::new();
+    for i in 0..archive.len() {
+        let Some(name) = archive.name_for_index(i) else {
+            continue;
+        };
+        if name.ends_with('/') || !is_candidate(name) {
+            continue;
+        }
+        if strava && (name.starts_with("routes/") || name.contains("/routes/")) {
+            continue;
+        }
+        entries.push((i, name.to_string()));
+    }
+    for (index, name) in entries {
+        d.sources.push(Source {
+            display: format!("{shown}/{name}"),
+            location: Location::ZipEntry {
+                archive: path.to_path_buf(),
+                index,
+                name,
+            },
+            explicit: false,
+            sport_hint: None,
+        });
+    }
+}
+
+/// Strava's `activities.csv`: which file holds which activity type.
+#[derive(Debug, Default)]
+struct StravaIndex {
+    sport_by_file: Vec<(String, String)>,
+}
+
+impl StravaIndex {
+    fn read(path: &Path) -> StravaIndex {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return StravaIndex::default();
+        };
+        let mut lines = text.lines();
+        let Some(header) = lines.next() else {
+            return StravaIndex::default();
+        };
+        let cols = split_csv_line(header);
+        let find = |n: &str| cols.iter().position(|c| c.eq_ignore_ascii_case(n));
+        let (Some(fi), Some(ti)) = (find("Filename"), find("Activity Type")) else {
+            return StravaIndex::default();
+        };
+        let sport_by_file = lines
+            .map(split_csv_line)
+            .filter_map(|row| Some((row.get(fi)?.clone(), row.get(ti)?.clone())))
+            .filter(|(f, _)| !f.is_empty())
+            .collect();
+        StravaIndex { sport_by_file }
+    }
+
+    fn sport_for(&self, rel: &Path) -> Option<String> {
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        self.sport_by_file
+            .iter()
+            .find(|(f, _)| *f == rel)
+            .map(|(_, s)| s.clone())
+    }
+}
+
+/// Split one CSV line (RFC 4180 quoting; Strava's CSV has no embedded newlines
+/// in the columns we read).
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// Read at most `limit` bytes; more is a refusal (decompression bomb).
+fn read_limited(mut r: impl Read, limit: u64, shown: &str) -> Result<Vec<u8>, IngestError> {
+    let mut buf = Vec::new();
+    let n = r
+        .by_ref()
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|source| IngestError::Io {
+            path: shown.to_string(),
+            source,
+        })?;
+    if n as u64 > limit {
+        return Err(IngestError::TooLarge {
+            path: shown.to_string(),
+            limit_mb: limit / (1024 * 1024),
+        });
+    }
+    Ok(buf)
+}
+
+/// Inflate `.gz` bytes if they are gzip (magic 1f 8b), within the limit.
+fn gunzip_if_needed(bytes: Vec<u8>, limit: u64, shown: &str) -> Result<Vec<u8>, IngestError> {
+    if bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
+        read_limited(MultiGzDecoder::new(&bytes[..]), limit, shown)
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// Read one source into its activities (a nested zip gives many).
+pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
+    let shown = source.display.as_str();
+    let bytes = match &source.location {
+        Location::File(p) => File::open(p)
+            .map_err(|e| IngestError::Io {
+                path: shown.to_string(),
+                source: e,
+            })
+            .and_then(|f| read_limited(f, limits.max_entry_bytes, shown)),
+        Location::ZipEntry { archive, index, .. } => read_zip_entry(archive, *index, limits, shown),
+    };
+    let mut out = Vec::new();
+    match bytes {
+        Ok(b) => load_bytes(
+            shown,
+            b,
+            source.explicit,
+            source.sport_hint.as_deref(),
+            limits,
+            0,
+            &mut out,
+        ),
+        Err(e) => out.push(Loaded {
+            display: shown.to_string(),
+            outcome: Outcome::Failed(e),
+        }),
+    }
+    out
+}
+
+fn read_zip_entry(
+    archive: &Path,
+    index: usize,
+    limits: &Limits,
+    shown: &str,
+) -> Result<Vec<u8>, IngestError> {
+    let f = File::open(archive).map_err(|source| IngestError::Io {
+        path: shown.to_string(),
+        source,
+    })?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(f)).map_err(|e| IngestError::Archive {
+        path: shown.to_string(),
+        reason: e.to_string(),
+    })?;
+    zip_entry_bytes(&mut zip, index, limits, shown)
+}
+
+fn zip_entry_bytes<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    index: usize,
+    limits: &Limits,
+    shown: &str,
+) -> Result<Vec<u8>, IngestError> {
+    let entry = zip.by_index(index).map_err(|e| IngestError::Archive {
+        path: shown.to_string(),
+        reason: e.to_string(),
+    })?;
+    if entry.size() > limits.max_entry_bytes {
+        return Err(IngestError::TooLarge {
+            path: shown.to_string(),
+            limit_mb: limits.max_entry_bytes / (1024 * 1024),
+        });
+    }
+    read_limited(entry, limits.max_entry_bytes, shown)
+}
+
+fn load_bytes(
+    shown: &str,
+    bytes: Vec<u8>,
+    explicit: bool,
+    sport_hint: Option<&str>,
+    limits: &Limits,
+    depth: usize,
+    out: &mut Vec<Loaded>,
+) {
+    if is_zip_name(shown) {
+        load_nested_zip(shown, bytes, limits, depth + 1, out);
+        return;
+    }
+    let result = gunzip_if_needed(bytes, limits.max_entry_bytes, shown).and_then(|b| {
+        let format = format_from_content(&b)
+            .or_else(|| format_from_name(shown))
+            .ok_or_else(|| IngestError::UnknownFormat {
+                path: shown.to_string(),
+            })?;
+        read_bytes(shown, &b, format)
+    });
+    let outcome = match result {
+        Ok(mut acts) => {
+            if let Some(hint) = sport_hint {
+                for a in &mut acts {
+                    if a.sport == crate::activity::Sport::Unknown {
+                        a.sport = crate::activity::Sport::from_name(hint);
+                    }
+                }
+            }
+            Outcome::Read(acts)
+        }
+        Err(e) if !explicit && e.is_skippable_in_container() => Outcome::Skipped(e.to_string()),
+        Err(e) => Outcome::Failed(e),
+    };
+    out.push(Loaded {
+        display: shown.to_string(),
+        outcome,
+    });
+}
+
+fn load_nested_zip(
+    shown: &str,
+    bytes: Vec<u8>,
+    limits: &Limits,
+    depth: usize,
+    out: &mut Vec<Loaded>,
+) {
+    if depth > limits.max_zip_depth {
+        out.push(Loaded {
+            display: shown.to_string(),
+            outcome: Outcome::Failed(IngestError::Archive {
+                path: shown.to_string(),
+                reason: format!(
+                    "zip archives nested deeper than {} levels",
+                    limits.max_zip_depth
+                ),
+            }),
+        });
+        return;
+    }
+    let mut zip = match zip::ZipArchive::new(Cursor::new(bytes)) {
+        Ok(z) => z,
+        Err(e) => {
+            out.push(Loaded {
+                display: shown.to_string(),
+                outcome: Outcome::Failed(IngestError::Archive {
+                    path: shown.to_string(),
+                    reason: e.to_string(),
+                }),
+            });
+            return;
+        }
+    };
+    let mut names: Vec<(usize, String)> = (0..zip.len())
+        .filter_map(|i| Some((i, zip.name_for_index(i)?.to_string())))
+        .filter(|(_, n)| !n.ends_with('/') && is_candidate(n))
+        .collect();
+    names.sort_by(|a, b| a.1.cmp(&b.1));
+    for (i, name) in names {
+        let inner = format!("{shown}/{name}");
+        match zip_entry_bytes(&mut zip, i, limits, &inner) {
+            Ok(b) => load_bytes(&inner, b, false, None, limits, depth, out),
+            Err(e) => out.push(Loaded {
+                display: inner,
+                outcome: Outcome::Failed(e),
+            }),
+        }
+    }
+}
+
+/// Which format a source will be read as, if its name tells.
+pub fn source_format(source: &Source) -> Option<Format> {
+    format_from_name(&source.display)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_lines_split_with_quotes() {
+        assert_eq!(
+            split_csv_line(r#"1,"Morning Run, easy","a ""b""",x"#),
+            vec!["1", "Morning Run, easy", r#"a "b""#, "x"]
+        );
+    }
+
+    #[test]
+    fn an_entry_past_the_limit_is_refused() {
+        let data = vec![0u8; 2048];
+        let err = read_limited(&data[..], 1024, "bomb.gz").expect_err("over the limit");
+        assert!(matches!(err, IngestError::TooLarge { .. }), "{err}");
+        assert_eq!(
+            read_limited(&data[..], 4096, "ok.gz").map(|v| v.len()).ok(),
+            Some(2048)
+        );
+    }
+}

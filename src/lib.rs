@@ -1,0 +1,17 @@
+//! cramplab: when a muscle cramp hits mid-run, does easing off the pace make
+//! it pass sooner? This crate reads FIT, GPX and TCX watch exports, lines up
+//! pace and heart rate with the moments a runner tagged cramps, and reports
+//! with honest uncertainty whether slowing down went with shorter cramps.
+//!
+//! ```no_run
+//! let acts = cramplab::ingest::read_any("run.fit", &std::fs::read("run.fit")?)?;
+//! for a in &acts {
+//!     println!("{} {} samples", a.start_utc, a.samples.len());
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod activity;
+pub mod error;
+pub mod ingest;

@@ -1,0 +1,30 @@
+//! The `cramplab` binary: parse the command line, run, turn the outcome
+//! into an exit status (0 all good, 2 some inputs failed, 1 nothing done).
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    match cli::run(args) {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("cramplab: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A closed pipe (`cramplab inspect … | head`) is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
