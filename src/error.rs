@@ -31,7 +31,7 @@ pub enum IngestError {
     NotAnActivity {
         /// The path.
         path: String,
-        /// The FIT `file_id.type`.
+        /// What it holds instead (`FIT monitoring file`, `TCX course`).
         file_type: String,
     },
     /// A file with positions but no times (a planned route or course).
