@@ -524,4 +524,51 @@ mod tests {
             Some(2048)
         );
     }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_with_a_message_naming_the_file() {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(&vec![b' '; 4 * 1024 * 1024]).expect("compress");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bomb.gpx.gz");
+        std::fs::write(&path, e.finish().expect("compress")).expect("write");
+        let d = discover(std::slice::from_ref(&path));
+        let limits = Limits {
+            max_entry_bytes: 1024 * 1024,
+            max_zip_depth: 4,
+        };
+        let loaded = load(&d.sources[0], &limits);
+        match &loaded[0].outcome {
+            Outcome::Failed(e @ IngestError::TooLarge { .. }) => {
+                assert!(e.to_string().contains("bomb.gpx.gz"), "{e}")
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn zips_nested_past_the_depth_limit_are_refused() {
+        use std::io::Write;
+        fn zip_of(name: &str, bytes: &[u8]) -> Vec<u8> {
+            let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+            w.start_file(name, zip::write::SimpleFileOptions::default())
+                .expect("entry");
+            w.write_all(bytes).expect("write");
+            w.finish().expect("finish").into_inner()
+        }
+        let mut z = zip_of("run.gpx", b"<gpx></gpx>");
+        for _ in 0..6 {
+            z = zip_of("inner.zip", &z);
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("deep.zip");
+        std::fs::write(&path, z).expect("write");
+        let d = discover(std::slice::from_ref(&path));
+        let loaded = load(&d.sources[0], &Limits::default());
+        let refused = loaded.iter().any(|l| {
+            matches!(&l.outcome, Outcome::Failed(IngestError::Archive { reason, .. }) if reason.contains("nested deeper"))
+        });
+        assert!(refused, "{loaded:?}");
+    }
 }
