@@ -1,0 +1,816 @@
+//! The batch behind `cramplab analyze`: every activity under the given paths
+//! is read and reduced to a small result in parallel (the only place with
+//! rayon; an activity's samples are dropped as soon as its cramps and
+//! placebo moments are measured), then one aggregation step removes
+//! duplicate recordings, checks the tags, sets the runner's own threshold,
+//! classifies responses, derives outcomes and runs the comparison. Results
+//! are sorted by path so output never depends on thread timing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use crate::activity::{Activity, Format, Samples, Sport};
+use crate::align::{self, Observation, PlaceboOptions, WindowOptions, WindowSample};
+use crate::analysis::compare::{self, CompareOptions, Comparison};
+use crate::analysis::response::{self, ResponseOptions, ThresholdOptions};
+use crate::analysis::{CrampRecord, Response};
+use crate::ingest::container::{self, Limits, Outcome as LoadOutcome, Source};
+use crate::tags::{self, CrampTag, ParsedTags, Resolution, TagOptions, TagRow, TagSource};
+use crate::timeline::{Timeline, TimelineOptions};
+
+/// Which sports are analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SportFilter {
+    /// Running of any kind, and files that state no sport (DESIGN.md §2).
+    Running,
+    /// Every activity.
+    All,
+    /// One named sport.
+    Only(Sport),
+}
+
+impl SportFilter {
+    /// Parse `--sport`: `running` (default), `all`, or a sport name.
+    pub fn parse(s: &str) -> SportFilter {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "running" | "run" => SportFilter::Running,
+            "all" | "any" => SportFilter::All,
+            other => SportFilter::Only(Sport::from_name(other)),
+        }
+    }
+
+    fn accepts(&self, sport: &Sport) -> bool {
+        match self {
+            SportFilter::Running => sport.is_running(),
+            SportFilter::All => true,
+            SportFilter::Only(s) => s == sport,
+        }
+    }
+}
+
+/// Everything the batch needs to know, built from the command line.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Files, archives and folders to analyse.
+    pub paths: Vec<PathBuf>,
+    /// Tag files named with `--tags` (they tag every activity).
+    pub tag_files: Vec<PathBuf>,
+    /// How tag times are resolved.
+    pub tag_options: TagOptions,
+    /// Which sports are analysed.
+    pub sport: SportFilter,
+    /// 1 Hz timeline settings.
+    pub timeline: TimelineOptions,
+    /// Baseline/response windows.
+    pub windows: WindowOptions,
+    /// Response class rules.
+    pub response: ResponseOptions,
+    /// The personal threshold T.
+    pub threshold: ThresholdOptions,
+    /// Random non-cramp moments.
+    pub placebo: PlaceboOptions,
+    /// Statistics.
+    pub compare: CompareOptions,
+    /// Collect the −180…+300 s samples around each onset (tables, HTML).
+    pub keep_windows: bool,
+    /// Archive limits.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// Defaults of DESIGN.md §3 for the given inputs.
+    pub fn new(paths: Vec<PathBuf>) -> Config {
+        Config {
+            paths,
+            tag_files: Vec::new(),
+            tag_options: TagOptions::default(),
+            sport: SportFilter::Running,
+            timeline: TimelineOptions::default(),
+            windows: WindowOptions::default(),
+            response: ResponseOptions::default(),
+            threshold: ThresholdOptions::default(),
+            placebo: PlaceboOptions::default(),
+            compare: CompareOptions::default(),
+            keep_windows: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// What became of one input file or activity (`files[]` of the JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// Read and analysed.
+    Ok,
+    /// Could not be read.
+    Error,
+    /// Read or recognised, but not analysed (other sport, duplicate,
+    /// not an activity).
+    Skipped,
+}
+
+/// One row of `files[]` / the `run_summary` table.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileResult {
+    /// Display path (an activity of a multisport file gets `#n`).
+    pub path: String,
+    /// ok, error or skipped.
+    pub status: FileStatus,
+    /// Why it failed or was skipped.
+    pub error: Option<String>,
+    /// fit, gpx or tcx.
+    pub format: Option<&'static str>,
+    /// The sport the file states.
+    pub sport: Option<String>,
+    /// First sample, UTC.
+    #[serde(serialize_with = "ser_time")]
+    pub start_utc: Option<DateTime<Utc>>,
+    /// Wall-clock seconds, first to last sample.
+    pub elapsed_s: Option<f64>,
+    /// Distance in metres.
+    pub distance_m: Option<f64>,
+    /// Whether heart rate was recorded.
+    pub has_hr: bool,
+    /// Cramps analysed in this activity.
+    pub cramps: usize,
+    /// What was recovered, skipped or guessed.
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    richness: (u8, usize, usize),
+}
+
+/// One analysed cramp (`cramps[]` / the `cramp_results` table).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CrampResult {
+    /// 1-based, in path then onset order.
+    pub cramp_id: usize,
+    /// The activity's display path.
+    pub file: String,
+    /// Tagged onset.
+    #[serde(serialize_with = "ser_time1")]
+    pub start_utc: DateTime<Utc>,
+    /// Tagged end.
+    #[serde(serialize_with = "ser_time")]
+    pub end_utc: Option<DateTime<Utc>>,
+    /// Tagged duration in seconds.
+    pub duration_s: Option<f64>,
+    /// 1 mild, 2 moderate, 3 severe.
+    pub severity: Option<u8>,
+    /// Which muscle.
+    pub muscle: Option<String>,
+    /// Free text from the tag.
+    pub note: Option<String>,
+    /// Onset typed in afterwards.
+    pub approx: bool,
+    /// Where the tag came from (`cramps.csv:7`, `gpx waypoint`, `fit lap`).
+    pub tag_source: String,
+    /// What the runner did.
+    pub response: Response,
+    /// 100·(1 − GAP(response)/GAP(baseline)); negative = sped up.
+    pub slowdown_pct: Option<f64>,
+    /// Mean raw speed, baseline window.
+    pub baseline_speed_mps: Option<f64>,
+    /// Mean raw speed, response window (paused = 0).
+    pub response_speed_mps: Option<f64>,
+    /// Mean grade-adjusted speed, baseline window.
+    pub baseline_gap_mps: Option<f64>,
+    /// Mean grade-adjusted speed, response window (paused = 0).
+    pub response_gap_mps: Option<f64>,
+    /// Mean HR −120…−15 s.
+    pub hr_baseline_bpm: Option<f64>,
+    /// Mean HR −30…0 s.
+    pub hr_onset_bpm: Option<f64>,
+    /// Mean HR +60…+120 s.
+    pub hr_response_bpm: Option<f64>,
+    /// The HR drop the slowdown predicts.
+    pub hr_drop_predicted_bpm: Option<f64>,
+    /// The HR drop observed (baseline − response).
+    pub hr_drop_observed_bpm: Option<f64>,
+    /// Optical HR locked onto cadence near the onset.
+    pub cadence_lock: bool,
+    /// Seconds since the activity's start.
+    pub elapsed_at_onset_s: f64,
+    /// landmark, ended_in_window, no_end, censored or excluded.
+    pub outcome: CrampOutcome,
+    /// Seconds the cramp lasted beyond +18 s (landmark outcome only).
+    pub remaining_s: Option<f64>,
+    /// Marks: overlapping cramps, no baseline, …
+    pub flags: Vec<String>,
+    /// 1 Hz samples around the onset (only with `keep_windows`).
+    #[serde(skip)]
+    pub window: Vec<WindowSample>,
+    #[serde(skip)]
+    run: u32,
+    #[serde(skip)]
+    obs: Observation,
+}
+
+/// Which outcome a cramp contributes (DESIGN.md §3, *outcome*).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrampOutcome {
+    /// Still going at the end of the response window: primary outcome.
+    Landmark,
+    /// Ended by the end of the response window: counted and shown.
+    EndedInWindow,
+    /// No end was tagged.
+    NoEnd,
+    /// The tagged end lies beyond the end of the recording.
+    Censored,
+    /// Began while an earlier cramp was still going: its response belongs
+    /// to the earlier one.
+    Excluded,
+}
+
+/// The batch's result.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// One row per input file or activity, sorted by path.
+    pub files: Vec<FileResult>,
+    /// Every analysed cramp, in path then onset order.
+    pub cramps: Vec<CrampResult>,
+    /// The comparison and verdict.
+    pub comparison: Comparison,
+    /// The threshold T used, percent.
+    pub threshold_pct: f64,
+    /// Share of placebo moments called slowed, percent.
+    pub placebo_slowed_pct: Option<f64>,
+    /// Placebo moments measured.
+    pub placebo_moments: usize,
+    /// Bad tag rows, tags that matched nothing, duplicates dropped, …
+    pub warnings: Vec<String>,
+    /// Non-activity files skipped inside folders and archives.
+    pub skipped_non_activities: usize,
+    /// Tag rows read (all files).
+    pub tag_rows: usize,
+}
+
+impl Batch {
+    /// Inputs that failed.
+    pub fn failed(&self) -> usize {
+        self.files.iter().filter(|f| f.status == FileStatus::Error).count()
+    }
+}
+
+/// Why the batch could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// A tag file could not be read.
+    #[error(transparent)]
+    Tags(#[from] tags::TagFileError),
+    /// The thread pool could not be built.
+    #[error("cannot start {0} worker threads")]
+    Threads(usize),
+}
+
+fn ser_time<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&rfc3339(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+fn ser_time1<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*t))
+}
+
+/// RFC 3339 UTC with `Z`, sub-seconds only when present.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Every `cramps.csv` under the given folders (and next to named files).
+pub fn find_tag_files(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            for e in walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name().into_iter().flatten() {
+                if e.file_type().is_file() && e.file_name().eq_ignore_ascii_case("cramps.csv") {
+                    out.push(e.path().to_path_buf());
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Read every tag file: those found under the inputs tag their folder and
+/// below; `--tags` files tag everything. An unreadable tag file stops the
+/// batch (exit 1): analysing without the runner's tags would be misleading.
+pub fn read_tags(cfg: &Config) -> Result<(Vec<TagRow>, Vec<String>), BatchError> {
+    let mut rows = Vec::new();
+    let mut warnings = Vec::new();
+    let mut take = |parsed: ParsedTags| {
+        for p in &parsed.problems {
+            warnings.push(format!("{}:{}: {}", p.csv_path.display(), p.line, p.reason));
+        }
+        warnings.extend(parsed.warnings);
+        rows.extend(parsed.rows);
+    };
+    for f in find_tag_files(&cfg.paths) {
+        if cfg.tag_files.iter().any(|t| same_file(t, &f)) {
+            continue;
+        }
+        take(tags::read_csv_file(&f)?);
+    }
+    for f in &cfg.tag_files {
+        take(tags::read_csv_file(f)?.for_all_activities());
+    }
+    Ok((rows, warnings))
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// FNV-1a 64-bit hash of the path: the placebo seed of an activity, so the
+/// random moments depend on the file, not on thread order.
+fn path_seed(path: &str, base: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ base;
+    for b in path.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A cramp measured inside its activity, before the threshold is known.
+#[derive(Debug, Clone)]
+struct Measured {
+    tag: CrampTag,
+    onset_s: f64,
+    end_s: Option<f64>,
+    recording_end_s: f64,
+    obs: Observation,
+    window: Vec<WindowSample>,
+}
+
+/// One activity reduced to what the aggregation needs.
+#[derive(Debug, Clone)]
+struct Reduced {
+    file: FileResult,
+    analysed: bool,
+    start_utc: DateTime<Utc>,
+    end_utc: DateTime<Utc>,
+    format: Format,
+    cramps: Vec<Measured>,
+    placebo: Vec<Observation>,
+    /// Indices of tag rows this activity claimed.
+    claims: Vec<usize>,
+    /// Where to read it again (re-homing tags of a dropped duplicate).
+    source_index: usize,
+    /// Index of the activity inside its file (multisport).
+    activity_index: usize,
+}
+
+/// Run the batch. `on_file` is called once per input file as it finishes
+/// (true when it failed), for progress display.
+pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, BatchError> {
+    let (rows, mut warnings) = read_tags(cfg)?;
+    let discovery = container::discover(&cfg.paths);
+    let mut files: Vec<FileResult> = discovery
+        .failures
+        .iter()
+        .map(|(path, e)| error_row(path, e.to_string()))
+        .collect();
+
+    let sources = &discovery.sources;
+    let per_source: Vec<(Vec<Reduced>, Vec<FileResult>, usize)> = sources
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let r = process_source(s, i, cfg, &rows, &[]);
+            on_file(!r.1.is_empty() && r.1.iter().any(|f| f.status == FileStatus::Error));
+            r
+        })
+        .collect();
+
+    let mut reduced: Vec<Reduced> = Vec::new();
+    let mut skipped_non_activities = 0;
+    for (acts, others, skipped) in per_source {
+        reduced.extend(acts);
+        files.extend(others);
+        skipped_non_activities += skipped;
+    }
+
+    // Duplicates: the same run recorded or exported twice.
+    let dropped = find_duplicates(&reduced);
+    let mut rehome: BTreeMap<usize, Vec<CrampTag>> = BTreeMap::new();
+    for (dup, kept) in &dropped {
+        let kept_path = reduced[*kept].file.path.clone();
+        let d = &mut reduced[*dup];
+        warnings.push(format!(
+            "{} is the same run as {}; analysed once, from {}",
+            d.file.path, kept_path, kept_path
+        ));
+        d.file.status = FileStatus::Skipped;
+        d.file.error = Some(format!("duplicate of {kept_path} (the richer recording was analysed)"));
+        d.analysed = false;
+        let tags: Vec<CrampTag> = d.cramps.drain(..).map(|m| m.tag).collect();
+        d.file.cramps = 0;
+        d.placebo.clear();
+        if !tags.is_empty() {
+            rehome.entry(*kept).or_default().extend(tags);
+        }
+    }
+    // Tags that lived only in a dropped duplicate move to the kept recording.
+    for (kept, extra) in rehome {
+        let k = &reduced[kept];
+        let mut extra: Vec<CrampTag> = extra
+            .into_iter()
+            .filter(|t| {
+                !k.cramps.iter().any(|m| (m.tag.onset_utc - t.onset_utc).num_seconds().abs() <= 10)
+            })
+            .collect();
+        if extra.is_empty() {
+            continue;
+        }
+        extra.sort_by_key(|t| t.onset_utc);
+        let (src_i, act_i) = (k.source_index, k.activity_index);
+        let (mut again, _, _) = process_source(&sources[src_i], src_i, cfg, &rows, &extra);
+        if act_i < again.len() {
+            let new = again.swap_remove(act_i);
+            let old = &mut reduced[kept];
+            old.cramps = new.cramps;
+            old.placebo = new.placebo;
+            old.file.cramps = old.cramps.len();
+        }
+    }
+
+    // Tag rows: each should tag exactly one (kept) activity.
+    let mut claimed_by: Vec<Vec<String>> = vec![Vec::new(); rows.len()];
+    for r in reduced.iter() {
+        for &i in &r.claims {
+            if let Some(c) = claimed_by.get_mut(i) {
+                c.push(r.file.path.clone());
+            }
+        }
+    }
+    for r in reduced.iter().filter(|r| r.file.status == FileStatus::Skipped) {
+        for &i in &r.claims {
+            claimed_by[i].retain(|p| p != &r.file.path);
+            if claimed_by[i].is_empty() {
+                claimed_by[i].push(r.file.path.clone());
+            }
+        }
+    }
+    warnings.extend(tags::check_matches(&rows, &claimed_by, &cfg.tag_options));
+
+    // Sort by path: output never depends on thread timing.
+    reduced.sort_by(|a, b| a.file.path.cmp(&b.file.path));
+    let analysed: Vec<&Reduced> = reduced.iter().filter(|r| r.analysed).collect();
+
+    // The runner's own threshold from the placebo moments of every run.
+    let placebo: Vec<&Observation> = analysed.iter().flat_map(|r| r.placebo.iter()).collect();
+    let placebo_slowdowns: Vec<f64> = placebo.iter().filter_map(|o| o.slowdown_pct).collect();
+    let threshold_pct = response::personal_threshold(&placebo_slowdowns, &cfg.threshold);
+    let placebo_owned: Vec<Observation> = placebo.iter().map(|o| (*o).clone()).collect();
+    let placebo_slowed_pct = response::placebo_slowed_pct(&placebo_owned, threshold_pct, &cfg.response);
+
+    let mut cramps = Vec::new();
+    for (run, r) in analysed.iter().enumerate() {
+        cramps.extend(finish_cramps(r, run as u32, threshold_pct, cfg));
+    }
+    for (i, c) in cramps.iter_mut().enumerate() {
+        c.cramp_id = i + 1;
+    }
+    let records = records(&cramps);
+    let mut comparison = compare::compare(&records, &cfg.compare);
+    comparison.threshold_pct = Some(threshold_pct);
+    comparison.placebo_slowed_pct = placebo_slowed_pct;
+
+    files.extend(reduced.into_iter().map(|r| r.file));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Batch {
+        files,
+        cramps,
+        comparison,
+        threshold_pct,
+        placebo_slowed_pct,
+        placebo_moments: placebo_owned.len(),
+        warnings,
+        skipped_non_activities,
+        tag_rows: rows.len(),
+    })
+}
+
+fn error_row(path: &str, error: String) -> FileResult {
+    FileResult {
+        path: path.to_string(),
+        status: FileStatus::Error,
+        error: Some(error),
+        format: None,
+        sport: None,
+        start_utc: None,
+        elapsed_s: None,
+        distance_m: None,
+        has_hr: false,
+        cramps: 0,
+        warnings: Vec::new(),
+        richness: (0, 0, 0),
+    }
+}
+
+/// Read one source and reduce each of its activities.
+fn process_source(
+    source: &Source,
+    source_index: usize,
+    cfg: &Config,
+    rows: &[TagRow],
+    extra_tags: &[CrampTag],
+) -> (Vec<Reduced>, Vec<FileResult>, usize) {
+    let mut reduced = Vec::new();
+    let mut others = Vec::new();
+    let mut skipped = 0;
+    for loaded in container::load(source, &cfg.limits) {
+        match loaded.outcome {
+            LoadOutcome::Read(acts) => {
+                let several = acts.len() > 1;
+                for (k, mut act) in acts.into_iter().enumerate() {
+                    if several {
+                        act.path = format!("{}#{}", act.path, k + 1);
+                    }
+                    reduced.push(reduce(act, source_index, k, cfg, rows, extra_tags));
+                }
+            }
+            LoadOutcome::Skipped(_) => skipped += 1,
+            LoadOutcome::Failed(e) => others.push(error_row(&loaded.display, e.to_string())),
+        }
+    }
+    (reduced, others, skipped)
+}
+
+fn richness(act: &Activity) -> (u8, usize, usize) {
+    let s = &act.samples;
+    let channels = [
+        &s.lat_deg,
+        &s.altitude_m,
+        &s.distance_m,
+        &s.speed_mps,
+        &s.hr_bpm,
+        &s.cadence_spm,
+        &s.temperature_c,
+        &s.power_w,
+    ]
+    .iter()
+    .filter(|c| Samples::has(c))
+    .count();
+    (u8::from(act.format == Format::Fit), channels, s.len())
+}
+
+/// One activity: match tags, build the timeline, measure each cramp and
+/// the placebo moments, keep only the small results.
+fn reduce(
+    act: Activity,
+    source_index: usize,
+    activity_index: usize,
+    cfg: &Config,
+    rows: &[TagRow],
+    extra_tags: &[CrampTag],
+) -> Reduced {
+    let mut warnings = act.warnings.clone();
+    let mut claims = Vec::new();
+    let mut found: Vec<CrampTag> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        match tags::resolve_for(row, &act, &cfg.tag_options) {
+            Resolution::NotThis => {}
+            Resolution::Matches(tag) => {
+                claims.push(i);
+                found.push(tag);
+            }
+            Resolution::Problem(reason) => {
+                claims.push(i);
+                warnings.push(format!("{}: {reason}", row.location()));
+            }
+        }
+    }
+    let (infile, infile_warnings) = tags::infile_tags(&act, &cfg.tag_options);
+    warnings.extend(infile_warnings);
+    // An in-file tag that the CSV repeats (a lap press also typed in) counts once.
+    for t in infile {
+        if !found.iter().any(|f| (f.onset_utc - t.onset_utc).num_seconds().abs() <= 10) {
+            found.push(t);
+        }
+    }
+    found.extend(extra_tags.iter().cloned());
+    found.sort_by_key(|t| t.onset_utc);
+
+    let analysed = cfg.sport.accepts(&act.sport);
+    let file = FileResult {
+        path: act.path.clone(),
+        status: if analysed { FileStatus::Ok } else { FileStatus::Skipped },
+        error: (!analysed).then(|| {
+            format!("sport is {}; only {} is analysed (see --sport)", act.sport.as_str(), match &cfg.sport {
+                SportFilter::Running => "running".to_string(),
+                SportFilter::All => "every sport".to_string(),
+                SportFilter::Only(s) => s.as_str().to_string(),
+            })
+        }),
+        format: Some(act.format.as_str()),
+        sport: Some(act.sport.as_str().to_string()),
+        start_utc: Some(act.start_utc),
+        elapsed_s: Some(act.elapsed_s()),
+        distance_m: act.distance_m(),
+        has_hr: Samples::has(&act.samples.hr_bpm),
+        cramps: 0,
+        warnings: Vec::new(),
+        richness: richness(&act),
+    };
+    let mut r = Reduced {
+        file,
+        analysed,
+        start_utc: act.start_utc,
+        end_utc: act.end_utc(),
+        format: act.format,
+        cramps: Vec::new(),
+        placebo: Vec::new(),
+        claims,
+        source_index,
+        activity_index,
+    };
+    if !analysed {
+        if !found.is_empty() {
+            warnings.push(format!(
+                "{} cramp tag(s) on a {} activity were not analysed (see --sport)",
+                found.len(),
+                act.sport.as_str()
+            ));
+        }
+        r.file.warnings = warnings;
+        return r;
+    }
+    let tl = Timeline::build(&act, &cfg.timeline);
+    let onsets: Vec<f64> = found.iter().map(|t| t.onset_elapsed_s(&act)).collect();
+    for (tag, &onset_s) in found.iter().zip(&onsets) {
+        let obs = align::observe(&tl, onset_s, &cfg.windows);
+        let window = if cfg.keep_windows {
+            align::window_samples(&tl, onset_s, align::CRAMP_WINDOW_TABLE_S)
+        } else {
+            Vec::new()
+        };
+        r.cramps.push(Measured {
+            end_s: tag.end_elapsed_s(&act),
+            tag: tag.clone(),
+            onset_s,
+            recording_end_s: act.elapsed_s(),
+            obs,
+            window,
+        });
+    }
+    r.placebo = align::placebo_moments(&tl, &onsets, &cfg.placebo, &cfg.windows, path_seed(&act.path, cfg.compare.seed))
+        .moments;
+    r.file.cramps = r.cramps.len();
+    r.file.warnings = warnings;
+    r
+}
+
+/// Pairs (dropped, kept) of activities that overlap in time by more than
+/// half of the shorter one (DESIGN.md §2); the richest is kept: FIT first,
+/// then most channels, then most samples, then path order.
+fn find_duplicates(acts: &[Reduced]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..acts.len()).filter(|&i| acts[i].file.status != FileStatus::Error).collect();
+    order.sort_by_key(|&i| (acts[i].start_utc, acts[i].file.path.clone()));
+    let better = |a: usize, b: usize| {
+        let (ra, rb) = (acts[a].file.richness, acts[b].file.richness);
+        ra > rb || (ra == rb && acts[a].file.path < acts[b].file.path)
+    };
+    let mut dropped: BTreeMap<usize, usize> = BTreeMap::new();
+    for (k, &i) in order.iter().enumerate() {
+        for &j in &order[k + 1..] {
+            if acts[j].start_utc >= acts[i].end_utc {
+                break;
+            }
+            if dropped.contains_key(&i) || dropped.contains_key(&j) {
+                continue;
+            }
+            let overlap = (acts[i].end_utc.min(acts[j].end_utc) - acts[j].start_utc.max(acts[i].start_utc))
+                .num_milliseconds() as f64;
+            let shorter = (acts[i].end_utc - acts[i].start_utc)
+                .min(acts[j].end_utc - acts[j].start_utc)
+                .num_milliseconds() as f64;
+            if shorter > 0.0 && overlap > 0.5 * shorter {
+                let (keep, drop) = if better(i, j) { (i, j) } else { (j, i) };
+                dropped.insert(drop, keep);
+            }
+        }
+    }
+    // A kept activity may itself have been dropped for a third: follow the chain.
+    let resolve = |mut k: usize| {
+        while let Some(&next) = dropped.get(&k) {
+            k = next;
+        }
+        k
+    };
+    dropped.keys().map(|&d| (d, resolve(dropped[&d]))).collect()
+}
+
+/// Classify and derive outcomes for one activity's cramps.
+fn finish_cramps(r: &Reduced, run: u32, threshold_pct: f64, cfg: &Config) -> Vec<CrampResult> {
+    let landmark_s = cfg.windows.response.to_s;
+    let mut out: Vec<CrampResult> = Vec::new();
+    let mut latest_end: Option<f64> = None;
+    for m in &r.cramps {
+        let response = response::classify(&m.obs, threshold_pct, &cfg.response);
+        let mut flags = Vec::new();
+        let overlaps = latest_end.is_some_and(|e| m.onset_s < e);
+        if overlaps {
+            flags.push("began while an earlier cramp was still going".to_string());
+        }
+        if m.obs.baseline_gap_mps.is_none() {
+            flags.push(if m.onset_s < -cfg.windows.baseline.from_s {
+                "too near the start for a baseline".to_string()
+            } else {
+                "not enough moving samples for a baseline".to_string()
+            });
+        }
+        let end_rel = m.end_s.map(|e| e - m.onset_s);
+        let (outcome, remaining_s) = match end_rel {
+            _ if overlaps => (CrampOutcome::Excluded, None),
+            None => (CrampOutcome::NoEnd, None),
+            Some(_) if m.end_s.is_some_and(|e| e > m.recording_end_s + 1.0) => (CrampOutcome::Censored, None),
+            Some(d) if d <= landmark_s => (CrampOutcome::EndedInWindow, None),
+            Some(d) => (CrampOutcome::Landmark, Some(d - landmark_s)),
+        };
+        if let Some(e) = m.end_s {
+            latest_end = Some(latest_end.map_or(e, |l: f64| l.max(e)));
+        } else if latest_end.is_none_or(|l| l < m.onset_s) {
+            // Without an end, assume nothing about overlap with later cramps.
+            latest_end = None;
+        }
+        let t = &m.tag;
+        out.push(CrampResult {
+            cramp_id: 0,
+            file: r.file.path.clone(),
+            start_utc: t.onset_utc,
+            end_utc: t.end_utc,
+            duration_s: t.duration_s(),
+            severity: t.severity,
+            muscle: t.muscle.clone(),
+            note: t.note.clone(),
+            approx: t.approx,
+            tag_source: match &t.source {
+                TagSource::Csv(p) => format!("{}:{}", p.display(), t.line.unwrap_or(0)),
+                other => other.to_string(),
+            },
+            response,
+            slowdown_pct: m.obs.slowdown_pct,
+            baseline_speed_mps: m.obs.baseline_speed_mps,
+            response_speed_mps: m.obs.response_speed_mps,
+            baseline_gap_mps: m.obs.baseline_gap_mps,
+            response_gap_mps: m.obs.response_gap_mps,
+            hr_baseline_bpm: m.obs.hr_baseline_bpm,
+            hr_onset_bpm: m.obs.hr_onset_bpm,
+            hr_response_bpm: m.obs.hr_response_bpm,
+            hr_drop_predicted_bpm: m.obs.hr_drop_predicted_bpm,
+            hr_drop_observed_bpm: m.obs.hr_drop_observed_bpm,
+            cadence_lock: m.obs.cadence_lock,
+            elapsed_at_onset_s: m.onset_s,
+            outcome,
+            remaining_s,
+            flags,
+            window: m.window.clone(),
+            run,
+            obs: m.obs.clone(),
+        });
+    }
+    out
+}
+
+/// The statistics' view of the cramps.
+fn records(cramps: &[CrampResult]) -> Vec<CrampRecord> {
+    let mut seen_runs = std::collections::HashSet::new();
+    cramps
+        .iter()
+        .map(|c| {
+            let first_in_run = seen_runs.insert(c.run);
+            let usable = !matches!(c.outcome, CrampOutcome::Excluded | CrampOutcome::NoEnd | CrampOutcome::Censored);
+            CrampRecord {
+                run: c.run,
+                severity: c.severity,
+                response: c.response,
+                approx: c.approx,
+                first_in_run,
+                slowdown_pct: c.slowdown_pct,
+                duration_s: if usable { c.duration_s } else { None },
+                remaining_s: c.remaining_s,
+                ended_in_window: c.outcome == CrampOutcome::EndedInWindow,
+            }
+        })
+        .collect()
+}
+
+impl CrampResult {
+    /// The measured windows behind this cramp.
+    pub fn observation(&self) -> &Observation {
+        &self.obs
+    }
+}

@@ -1,0 +1,48 @@
+//! `analyze --json`: one document, `"version": 1` (DESIGN.md §4). Unknown
+//! values are `null`, never NaN; times are RFC 3339 UTC.
+
+use serde_json::{Value, json};
+
+use super::Exporter;
+use crate::pipeline::Batch;
+
+/// The JSON exporter.
+pub struct Json;
+
+/// Replace non-finite numbers by null and round the rest to 4 decimals
+/// (serde_json would refuse NaN; a made-up number would be worse).
+fn clean(v: Value) -> Value {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.is_finite() => json!(super::round(f, 4)),
+            Some(f) if n.is_f64() && !f.is_finite() => Value::Null,
+            _ => Value::Number(n),
+        },
+        Value::Array(a) => Value::Array(a.into_iter().map(clean).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, clean(v))).collect()),
+        other => other,
+    }
+}
+
+impl Json {
+    /// The document as a JSON value.
+    pub fn value(batch: &Batch) -> Value {
+        clean(json!({
+            "version": 1,
+            "files": batch.files,
+            "cramps": batch.cramps,
+            "comparison": batch.comparison,
+            "placebo_moments": batch.placebo_moments,
+            "skipped_non_activities": batch.skipped_non_activities,
+            "warnings": batch.warnings,
+        }))
+    }
+}
+
+impl Exporter for Json {
+    fn render(&self, batch: &Batch) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(&Json::value(batch)).expect("a JSON value always serialises");
+        out.push(b'\n');
+        out
+    }
+}

@@ -1,0 +1,20 @@
+//! Outputs of `cramplab analyze`, one file per format behind one small trait
+//! (as hyperfine's exporters): each turns a finished [`Batch`] into bytes,
+//! so every output is testable without touching the disk.
+
+pub mod json;
+pub mod terminal;
+
+use crate::pipeline::Batch;
+
+/// Turns a finished batch into one output document.
+pub trait Exporter {
+    /// The document's bytes.
+    fn render(&self, batch: &Batch) -> Vec<u8>;
+}
+
+/// Round to `d` decimals so outputs carry measurement precision, not float noise.
+pub fn round(x: f64, d: i32) -> f64 {
+    let m = 10f64.powi(d);
+    (x * m).round() / m
+}
