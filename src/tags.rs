@@ -188,12 +188,8 @@ fn parse_clock_span_s(s: &str) -> Result<f64, String> {
     if nums.len() == 2 && nums[1] >= 60.0 {
         return Err("minutes must be below 60 in h:mm:ss".into());
     }
-    let total = match nums.as_slice() {
-        [] => secs,
-        [m] => m * 60.0 + secs,
-        [h, m] => h * 3600.0 + m * 60.0 + secs,
-        _ => unreachable!("at most three parts"),
-    };
+    // m:ss → m·60 + s; h:mm:ss → (h·60 + m)·60 + s.
+    let total = nums.iter().fold(0.0, |acc, n| (acc + n) * 60.0) + secs;
     if total > MAX_SPAN_S {
         return Err("longer than 30 days".into());
     }
