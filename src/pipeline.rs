@@ -78,6 +78,8 @@ pub struct Config {
     pub keep_windows: bool,
     /// Archive limits.
     pub limits: Limits,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
 }
 
 impl Config {
@@ -96,6 +98,7 @@ impl Config {
             compare: CompareOptions::default(),
             keep_windows: false,
             limits: Limits::default(),
+            threads: None,
         }
     }
 }
@@ -384,15 +387,22 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         .collect();
 
     let sources = &discovery.sources;
-    let per_source: Vec<(Vec<Reduced>, Vec<FileResult>, usize)> = sources
-        .par_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let r = process_source(s, i, cfg, &rows, &[]);
-            on_file(!r.1.is_empty() && r.1.iter().any(|f| f.status == FileStatus::Error));
-            r
-        })
-        .collect();
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = cfg.threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = pool.build().map_err(|_| BatchError::Threads(cfg.threads.unwrap_or(0)))?;
+    let per_source: Vec<(Vec<Reduced>, Vec<FileResult>, usize)> = pool.install(|| {
+        sources
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let r = process_source(s, i, cfg, &rows, &[]);
+                on_file(r.1.iter().any(|f| f.status == FileStatus::Error));
+                r
+            })
+            .collect()
+    });
 
     let mut reduced: Vec<Reduced> = Vec::new();
     let mut skipped_non_activities = 0;
@@ -446,20 +456,18 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         }
     }
 
-    // Tag rows: each should tag exactly one (kept) activity.
+    // Tag rows: each should tag exactly one activity; a row that tagged a
+    // dropped duplicate counts for the recording that was kept.
+    let kept_of: BTreeMap<usize, usize> = dropped.iter().copied().collect();
     let mut claimed_by: Vec<Vec<String>> = vec![Vec::new(); rows.len()];
-    for r in reduced.iter() {
+    for (k, r) in reduced.iter().enumerate() {
+        let owner = kept_of.get(&k).map_or(k, |&kept| kept);
         for &i in &r.claims {
-            if let Some(c) = claimed_by.get_mut(i) {
-                c.push(r.file.path.clone());
-            }
-        }
-    }
-    for r in reduced.iter().filter(|r| r.file.status == FileStatus::Skipped) {
-        for &i in &r.claims {
-            claimed_by[i].retain(|p| p != &r.file.path);
-            if claimed_by[i].is_empty() {
-                claimed_by[i].push(r.file.path.clone());
+            let path = &reduced[owner].file.path;
+            if let Some(c) = claimed_by.get_mut(i)
+                && !c.contains(path)
+            {
+                c.push(path.clone());
             }
         }
     }
@@ -534,12 +542,18 @@ fn process_source(
     for loaded in container::load(source, &cfg.limits) {
         match loaded.outcome {
             LoadOutcome::Read(acts) => {
+                let mut resolved: Vec<Resolved> = acts.iter().map(|a| resolve_rows(a, rows, cfg)).collect();
+                // A row that tags one session of a multisport file is no
+                // problem for the file's other sessions.
+                let matched: std::collections::HashSet<usize> =
+                    resolved.iter().flat_map(|r| r.found.iter().map(|(i, _)| *i)).collect();
+                for r in &mut resolved {
+                    r.problems.retain(|(i, _)| !matched.contains(i));
+                }
                 let several = acts.len() > 1;
-                for (k, mut act) in acts.into_iter().enumerate() {
-                    if several {
-                        act.path = format!("{}#{}", act.path, k + 1);
-                    }
-                    reduced.push(reduce(act, source_index, k, cfg, rows, extra_tags));
+                for (k, (act, res)) in acts.into_iter().zip(resolved).enumerate() {
+                    let display = if several { format!("{}#{}", act.path, k + 1) } else { act.path.clone() };
+                    reduced.push(reduce(act, display, res, source_index, k, cfg, extra_tags));
                 }
             }
             LoadOutcome::Skipped(_) => skipped += 1,
@@ -567,32 +581,45 @@ fn richness(act: &Activity) -> (u8, usize, usize) {
     (u8::from(act.format == Format::Fit), channels, s.len())
 }
 
-/// One activity: match tags, build the timeline, measure each cramp and
-/// the placebo moments, keep only the small results.
+/// The tag rows that belong to one activity.
+struct Resolved {
+    /// (row index, tag) for rows that tag a cramp in it.
+    found: Vec<(usize, CrampTag)>,
+    /// (row index, reason) for rows that belong to it but cannot be used.
+    problems: Vec<(usize, String)>,
+}
+
+fn resolve_rows(act: &Activity, rows: &[TagRow], cfg: &Config) -> Resolved {
+    let mut r = Resolved {
+        found: Vec::new(),
+        problems: Vec::new(),
+    };
+    for (i, row) in rows.iter().enumerate() {
+        match tags::resolve_for(row, act, &cfg.tag_options) {
+            Resolution::NotThis => {}
+            Resolution::Matches(tag) => r.found.push((i, tag)),
+            Resolution::Problem(reason) => r.problems.push((i, format!("{}: {reason}", row.location()))),
+        }
+    }
+    r
+}
+
+/// One activity: build the timeline, measure each cramp and the placebo
+/// moments, keep only the small results.
 fn reduce(
     act: Activity,
+    display: String,
+    resolved: Resolved,
     source_index: usize,
     activity_index: usize,
     cfg: &Config,
-    rows: &[TagRow],
     extra_tags: &[CrampTag],
 ) -> Reduced {
     let mut warnings = act.warnings.clone();
-    let mut claims = Vec::new();
-    let mut found: Vec<CrampTag> = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        match tags::resolve_for(row, &act, &cfg.tag_options) {
-            Resolution::NotThis => {}
-            Resolution::Matches(tag) => {
-                claims.push(i);
-                found.push(tag);
-            }
-            Resolution::Problem(reason) => {
-                claims.push(i);
-                warnings.push(format!("{}: {reason}", row.location()));
-            }
-        }
-    }
+    let mut claims: Vec<usize> = resolved.found.iter().map(|(i, _)| *i).collect();
+    claims.extend(resolved.problems.iter().map(|(i, _)| *i));
+    warnings.extend(resolved.problems.into_iter().map(|(_, w)| w));
+    let mut found: Vec<CrampTag> = resolved.found.into_iter().map(|(_, t)| t).collect();
     let (infile, infile_warnings) = tags::infile_tags(&act, &cfg.tag_options);
     warnings.extend(infile_warnings);
     // An in-file tag that the CSV repeats (a lap press also typed in) counts once.
@@ -606,7 +633,7 @@ fn reduce(
 
     let analysed = cfg.sport.accepts(&act.sport);
     let file = FileResult {
-        path: act.path.clone(),
+        path: display,
         status: if analysed { FileStatus::Ok } else { FileStatus::Skipped },
         error: (!analysed).then(|| {
             format!("sport is {}; only {} is analysed (see --sport)", act.sport.as_str(), match &cfg.sport {
@@ -666,7 +693,7 @@ fn reduce(
             window,
         });
     }
-    r.placebo = align::placebo_moments(&tl, &onsets, &cfg.placebo, &cfg.windows, path_seed(&act.path, cfg.compare.seed))
+    r.placebo = align::placebo_moments(&tl, &onsets, &cfg.placebo, &cfg.windows, path_seed(&r.file.path, cfg.compare.seed))
         .moments;
     r.file.cramps = r.cramps.len();
     r.file.warnings = warnings;

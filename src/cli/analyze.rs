@@ -1,0 +1,174 @@
+//! `cramplab analyze`: flags become a [`pipeline::Config`], the batch runs,
+//! and the chosen reports are printed or written.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use cramplab::align::RelWindow;
+use cramplab::pipeline::{self, Batch, SportFilter};
+use cramplab::report::Exporter;
+use cramplab::report::json::Json;
+use cramplab::report::terminal::Terminal;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Status;
+
+/// Flags of `cramplab analyze`.
+#[derive(Debug, ClapArgs)]
+pub struct AnalyzeArgs {
+    /// Activity files, archives or folders (default: the current folder).
+    /// Each cramps.csv found under them tags the activities in its folder and below.
+    paths: Vec<PathBuf>,
+    /// A tag file that tags every activity (in addition to cramps.csv files found).
+    #[arg(long, value_name = "FILE")]
+    tags: Vec<PathBuf>,
+    /// Time zone for local wall-clock tag times (e.g. Europe/Berlin); default:
+    /// each activity's own recorded offset.
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<chrono_tz::Tz>,
+    /// Relative tag times (+m:ss) are timer time as the watch shows it (pauses excluded).
+    #[arg(long)]
+    timer_offsets: bool,
+    /// FIT manual lap presses are cramp tags: onset and end in pairs.
+    #[arg(long)]
+    lap_tags: bool,
+    /// Which sport to analyse: running (default; trail and treadmill count, and
+    /// files that state no sport), all, or a sport name.
+    #[arg(long, value_name = "SPORT", default_value = "running")]
+    sport: String,
+    /// Print one JSON document (DESIGN.md §4) instead of the text summary.
+    #[arg(long)]
+    json: bool,
+    /// Print only errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<usize>,
+
+    /// Fix the slowdown threshold T (percent) instead of the runner's own.
+    #[arg(long, value_name = "PCT", help_heading = "Method")]
+    threshold: Option<f64>,
+    /// Lowest personal threshold T, percent.
+    #[arg(long, value_name = "PCT", default_value_t = 10.0, help_heading = "Method")]
+    threshold_floor: f64,
+    /// Highest personal threshold T, percent.
+    #[arg(long, value_name = "PCT", default_value_t = 30.0, help_heading = "Method")]
+    threshold_cap: f64,
+    /// Baseline window, seconds relative to onset.
+    #[arg(long, value_name = "FROM:TO", default_value = "-120:-15", value_parser = parse_window, allow_hyphen_values = true, help_heading = "Method")]
+    baseline_window: RelWindow,
+    /// Moving seconds the baseline window needs.
+    #[arg(long, value_name = "S", default_value_t = 60, help_heading = "Method")]
+    baseline_min_moving: usize,
+    /// Response window, seconds relative to onset (its end is the landmark).
+    #[arg(long, value_name = "FROM:TO", default_value = "3:18", value_parser = parse_window, allow_hyphen_values = true, help_heading = "Method")]
+    response_window: RelWindow,
+    /// Share of the response window paused that makes a response "stopped".
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.5, help_heading = "Method")]
+    stop_paused_fraction: f64,
+    /// Median speed (m/s) in the response window below which it is "stopped".
+    #[arg(long, value_name = "MPS", default_value_t = 0.5, help_heading = "Method")]
+    stop_speed: f64,
+    /// Median cadence (steps/min) below which a response is "walked".
+    #[arg(long, value_name = "SPM", default_value_t = 140.0, help_heading = "Method")]
+    walk_cadence: f64,
+    /// Without cadence: median speed (m/s) below which a response is "walked".
+    #[arg(long, value_name = "MPS", default_value_t = 1.8, help_heading = "Method")]
+    walk_speed: f64,
+    /// Random non-cramp moments per run for the threshold and placebo check.
+    #[arg(long, value_name = "N", default_value_t = 200, help_heading = "Method")]
+    placebo_moments: usize,
+    /// Bootstrap resamples (over whole runs).
+    #[arg(long, value_name = "N", default_value_t = 10_000, help_heading = "Method")]
+    bootstrap: usize,
+    /// Permutations for the stratified test.
+    #[arg(long, value_name = "N", default_value_t = 9_999, help_heading = "Method")]
+    permutations: usize,
+    /// Seed for every random draw (results are reproducible).
+    #[arg(long, value_name = "S", default_value_t = 20_260_503, help_heading = "Method")]
+    seed: u64,
+}
+
+fn parse_window(s: &str) -> Result<RelWindow, String> {
+    let (a, b) = s.split_once(':').ok_or("write the window as FROM:TO in seconds, e.g. -120:-15")?;
+    let from_s: f64 = a.trim().parse().map_err(|_| format!("{a:?} is not a number of seconds"))?;
+    let to_s: f64 = b.trim().parse().map_err(|_| format!("{b:?} is not a number of seconds"))?;
+    if to_s <= from_s {
+        return Err(format!("the window {s} ends before it begins"));
+    }
+    Ok(RelWindow { from_s, to_s })
+}
+
+impl AnalyzeArgs {
+    /// The plain configuration the library sees.
+    fn config(&self) -> pipeline::Config {
+        let paths = if self.paths.is_empty() { vec![PathBuf::from(".")] } else { self.paths.clone() };
+        let mut cfg = pipeline::Config::new(paths);
+        cfg.tag_files = self.tags.clone();
+        cfg.tag_options.tz = self.tz;
+        cfg.tag_options.timer_offsets = self.timer_offsets;
+        cfg.tag_options.lap_tags = self.lap_tags;
+        cfg.sport = SportFilter::parse(&self.sport);
+        cfg.threshold.fixed_pct = self.threshold;
+        cfg.threshold.floor_pct = self.threshold_floor;
+        cfg.threshold.cap_pct = self.threshold_cap;
+        cfg.windows.baseline = self.baseline_window;
+        cfg.windows.baseline_min_moving_s = self.baseline_min_moving;
+        cfg.windows.response = self.response_window;
+        cfg.response.stopped_paused_fraction = self.stop_paused_fraction;
+        cfg.response.stopped_speed_mps = self.stop_speed;
+        cfg.response.walk_cadence_spm = self.walk_cadence;
+        cfg.response.walk_speed_mps = self.walk_speed;
+        cfg.placebo.moments = self.placebo_moments;
+        cfg.compare.bootstrap_resamples = self.bootstrap;
+        cfg.compare.permutations = self.permutations;
+        cfg.compare.seed = self.seed;
+        cfg.threads = self.jobs;
+        cfg
+    }
+}
+
+pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
+    let cfg = args.config();
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let bar = if show_progress {
+        let n = cramplab::ingest::container::discover(&cfg.paths).sources.len() as u64;
+        let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} files  {msg}  {per_sec}  eta {eta}")
+                .expect("the template is valid"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let failed = std::sync::atomic::AtomicUsize::new(0);
+    let on_file = |did_fail: bool| {
+        if did_fail {
+            let f = failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            bar.set_message(format!("{f} failed"));
+        }
+        bar.inc(1);
+    };
+    let batch = pipeline::run(&cfg, &on_file).context("cannot analyse")?;
+    bar.finish_and_clear();
+    report(args, &batch)?;
+    Ok(if batch.failed() > 0 { Status::SomeFailed } else { Status::Ok })
+}
+
+fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
+    for f in batch.files.iter().filter(|f| f.status == pipeline::FileStatus::Error) {
+        eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        out.write_all(&Json.render(batch))?;
+    } else if !args.quiet {
+        out.write_all(&Terminal.render(batch))?;
+    }
+    out.flush()?;
+    Ok(())
+}
