@@ -13,6 +13,9 @@
 #![warn(missing_docs)]
 
 pub mod activity;
+pub mod align;
+pub mod analysis;
 pub mod error;
 pub mod ingest;
 pub mod tags;
+pub mod timeline;
