@@ -13,5 +13,6 @@
 #![warn(missing_docs)]
 
 pub mod activity;
+pub mod analysis;
 pub mod error;
 pub mod ingest;
