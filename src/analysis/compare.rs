@@ -1,0 +1,555 @@
+//! From a table of cramps to DESIGN §4's `comparison` object: selects the
+//! cramps each analysis uses (primary, secondary, sensitivity), stratifies by
+//! severity, and puts the estimate, its uncertainty, the test, the
+//! dose–response and the detectable ratio next to the verdict.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::stats::{self, Observation, PowerSettings, Stratum};
+use super::verdict::{self, Evidence, Rules, Verdict};
+use super::{CrampRecord, Response};
+
+/// Settings of the comparison (DESIGN §3 defaults).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CompareOptions {
+    /// Bootstrap resamples of whole runs (10,000).
+    pub bootstrap_resamples: usize,
+    /// Permutation budget of the van Elteren test (9,999); exact
+    /// enumeration when the relabellings are at most this many.
+    pub permutations: usize,
+    /// Seed every random stream is derived from.
+    pub seed: u64,
+    /// Simulated data sets behind the detectable ratio (1,000).
+    pub power_sims: usize,
+    /// Power the detectable ratio is defined at (0.8).
+    pub power: f64,
+    /// Significance level (0.05): the CI is at 1 − α, the equivalence CI at
+    /// 1 − 2α (TOST; Schuirmann 1987, J. Pharmacokinet. Biopharm. 15:657).
+    pub alpha: f64,
+    /// Equivalence bounds on the ratio (0.8, 1.25; Lakens 2017).
+    pub equivalence: (f64, f64),
+    /// Fewer cramps with an outcome in either group: not enough data (5).
+    pub min_group_n: usize,
+    /// Fewer cramps in either group: exploratory (15).
+    pub min_verdict_n: usize,
+    /// Cramps from fewer runs: not enough data (3).
+    pub min_runs: usize,
+    /// With fewer runs, exact Moses CIs replace the run bootstrap (10).
+    pub min_bootstrap_runs: usize,
+    /// More than this share of compared cramps without severity:
+    /// exploratory (0.25).
+    pub max_missing_severity_fraction: f64,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            bootstrap_resamples: 10_000,
+            permutations: 9_999,
+            seed: 20_260_503,
+            power_sims: 1_000,
+            power: 0.8,
+            alpha: 0.05,
+            equivalence: (0.8, 1.25),
+            min_group_n: 5,
+            min_verdict_n: 15,
+            min_runs: 3,
+            min_bootstrap_runs: 10,
+            max_missing_severity_fraction: 0.25,
+        }
+    }
+}
+
+impl CompareOptions {
+    fn rules(&self) -> Rules {
+        Rules {
+            min_group_n: self.min_group_n,
+            min_verdict_n: self.min_verdict_n,
+            min_runs: self.min_runs,
+            max_missing_severity_fraction: self.max_missing_severity_fraction,
+            alpha: self.alpha,
+            equivalence: self.equivalence,
+        }
+    }
+}
+
+/// Which duration a comparison is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Time beyond +18 s among cramps still going then (primary).
+    RemainingS,
+    /// Full tagged duration (sensitivity).
+    DurationS,
+}
+
+/// Which cramps one analysis compares, and on what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisSpec {
+    /// Name in the output (`primary`, `walked_vs_kept_pace`, …).
+    pub label: &'static str,
+    /// First group (numerator of the ratio).
+    pub group: Response,
+    /// Reference group (denominator).
+    pub reference: Response,
+    /// Outcome compared.
+    pub outcome: Outcome,
+    /// Include cramps whose onset was typed in afterwards.
+    pub include_approx: bool,
+    /// Only the first cramp of each run.
+    pub first_per_run_only: bool,
+    /// Compute Kendall's τ of slowdown vs outcome among slowed + kept_pace.
+    pub dose_response: bool,
+}
+
+impl AnalysisSpec {
+    /// Slowed vs kept_pace, time beyond +18 s, precise onsets.
+    pub fn primary() -> Self {
+        AnalysisSpec {
+            label: "primary",
+            group: Response::Slowed,
+            reference: Response::KeptPace,
+            outcome: Outcome::RemainingS,
+            include_approx: false,
+            first_per_run_only: false,
+            dose_response: true,
+        }
+    }
+
+    /// Walked vs kept_pace and stopped vs kept_pace, otherwise as primary.
+    pub fn secondary() -> Vec<Self> {
+        vec![
+            AnalysisSpec {
+                label: "walked_vs_kept_pace",
+                group: Response::Walked,
+                dose_response: false,
+                ..Self::primary()
+            },
+            AnalysisSpec {
+                label: "stopped_vs_kept_pace",
+                group: Response::Stopped,
+                dose_response: false,
+                ..Self::primary()
+            },
+        ]
+    }
+
+    /// The primary comparison with one choice changed at a time: full
+    /// duration; approximate onsets included; first cramp per run only.
+    pub fn sensitivity() -> Vec<Self> {
+        vec![
+            AnalysisSpec {
+                label: "full_duration",
+                outcome: Outcome::DurationS,
+                ..Self::primary()
+            },
+            AnalysisSpec {
+                label: "approx_onsets_included",
+                include_approx: true,
+                ..Self::primary()
+            },
+            AnalysisSpec {
+                label: "first_cramp_per_run",
+                first_per_run_only: true,
+                ..Self::primary()
+            },
+        ]
+    }
+}
+
+/// One comparison of cramp durations (DESIGN §4 `comparison`). Every
+/// number that cannot be computed is `None` (JSON `null`), never NaN.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Which analysis this is.
+    pub label: String,
+    /// First group (numerator of the ratio).
+    pub group: Response,
+    /// Reference group.
+    pub reference: Response,
+    /// Outcome compared.
+    pub outcome: Outcome,
+    /// Cramps in this analysis's selection classified slowed.
+    pub slowed: usize,
+    /// … kept pace.
+    pub kept_pace: usize,
+    /// … walked.
+    pub walked: usize,
+    /// … stopped.
+    pub stopped: usize,
+    /// … unknown.
+    pub unknown: usize,
+    /// Cramps of the first group with a usable outcome.
+    pub n_group: usize,
+    /// Cramps of the reference group with a usable outcome.
+    pub n_reference: usize,
+    /// Runs those cramps come from.
+    pub n_runs: usize,
+    /// Compared-group cramps that ended by +18 s (outside the primary
+    /// outcome; counted and shown).
+    pub ended_in_window: usize,
+    /// Compared-group cramps without a usable outcome (no end, censored).
+    pub without_outcome: usize,
+    /// Compared cramps (with outcome) that lack severity.
+    pub missing_severity: usize,
+    /// Median outcome of the first group, seconds (unadjusted).
+    pub median_group_s: Option<f64>,
+    /// Median outcome of the reference group, seconds (unadjusted).
+    pub median_reference_s: Option<f64>,
+    /// exp(severity-stratified Hodges–Lehmann shift of log outcome).
+    pub duration_ratio: Option<f64>,
+    /// Lower (1 − α) CI bound of the ratio.
+    pub ci_low: Option<f64>,
+    /// Upper (1 − α) CI bound of the ratio.
+    pub ci_high: Option<f64>,
+    /// Lower (1 − 2α) CI bound (equivalence test).
+    pub ci90_low: Option<f64>,
+    /// Upper (1 − 2α) CI bound (equivalence test).
+    pub ci90_high: Option<f64>,
+    /// How the CIs were computed.
+    pub ci_method: Option<String>,
+    /// Two-sided p-value of the stratified test.
+    pub p_value: Option<f64>,
+    /// The test, in words.
+    pub test: Option<String>,
+    /// Severity-stratified Cliff's δ (positive: first group lasts longer).
+    pub cliffs_delta: Option<f64>,
+    /// Severity-stratified Hodges–Lehmann shift in seconds (first group
+    /// minus reference).
+    pub median_diff_s: Option<f64>,
+    /// Kendall's τ-b of slowdown vs outcome among slowed + kept_pace.
+    pub kendall_tau: Option<f64>,
+    /// Lower 95 % bound of τ (Fisher z, Bonett–Wright SE).
+    pub kendall_tau_ci_low: Option<f64>,
+    /// Upper 95 % bound of τ.
+    pub kendall_tau_ci_high: Option<f64>,
+    /// Cramps entering τ.
+    pub kendall_n: usize,
+    /// Slowdown threshold T in percent (filled by the caller).
+    pub threshold_pct: Option<f64>,
+    /// Share of placebo moments classed slowed, percent (filled by the
+    /// caller).
+    pub placebo_slowed_pct: Option<f64>,
+    /// Smallest ratio (< 1) detectable with 80 % power at these group sizes
+    /// and spread.
+    pub detectable_ratio: Option<f64>,
+    /// The verdict tier.
+    pub verdict: Verdict,
+    /// One plain sentence.
+    pub summary: String,
+    /// Walked and stopped vs kept_pace (primary only).
+    pub secondary: Vec<Comparison>,
+    /// Full duration; approximate onsets included; first cramp per run
+    /// (primary only).
+    pub sensitivity: Vec<Comparison>,
+}
+
+/// The primary comparison with its secondary and sensitivity analyses.
+pub fn compare(records: &[CrampRecord], opts: &CompareOptions) -> Comparison {
+    let mut primary = compare_one(records, &AnalysisSpec::primary(), opts);
+    primary.secondary = AnalysisSpec::secondary()
+        .iter()
+        .map(|s| compare_one(records, s, opts))
+        .collect();
+    primary.sensitivity = AnalysisSpec::sensitivity()
+        .iter()
+        .map(|s| compare_one(records, s, opts))
+        .collect();
+    primary
+}
+
+/// SplitMix64 finaliser (Steele, Lea & Flood 2014, OOPSLA): turns a seed
+/// and a stream name into well-separated seeds for independent streams.
+fn derive_seed(seed: u64, label: &str, purpose: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a offset basis
+    for b in label.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut z = seed ^ h ^ purpose.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A finite number, else `None`.
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// One cramp entering the comparison.
+struct Compared {
+    run: u32,
+    severity: Option<u8>,
+    in_group: bool,
+    seconds: f64,
+}
+
+/// The outcome of a record in seconds, if usable (finite and positive:
+/// the log scale needs it).
+fn outcome_s(r: &CrampRecord, outcome: Outcome) -> Option<f64> {
+    let v = match outcome {
+        Outcome::RemainingS => r.remaining_s,
+        Outcome::DurationS => r.duration_s,
+    }?;
+    (v.is_finite() && v > 0.0).then_some(v)
+}
+
+/// One analysis: the cramps `spec` selects, compared by `opts`.
+pub fn compare_one(
+    records: &[CrampRecord],
+    spec: &AnalysisSpec,
+    opts: &CompareOptions,
+) -> Comparison {
+    let selected: Vec<&CrampRecord> = records
+        .iter()
+        .filter(|r| {
+            (spec.include_approx || !r.approx) && (!spec.first_per_run_only || r.first_in_run)
+        })
+        .collect();
+    let count = |resp: Response| selected.iter().filter(|r| r.response == resp).count();
+    let in_comparison =
+        |r: &&&CrampRecord| r.response == spec.group || r.response == spec.reference;
+
+    let mut compared = Vec::new();
+    let mut ended_in_window = 0;
+    let mut without_outcome = 0;
+    for r in selected.iter().filter(in_comparison) {
+        if r.ended_in_window {
+            ended_in_window += 1;
+        }
+        match outcome_s(r, spec.outcome) {
+            Some(seconds) => compared.push(Compared {
+                run: r.run,
+                severity: r.severity,
+                in_group: r.response == spec.group,
+                seconds,
+            }),
+            None => {
+                if !(r.ended_in_window && spec.outcome == Outcome::RemainingS) {
+                    without_outcome += 1;
+                }
+            }
+        }
+    }
+    let n_group = compared.iter().filter(|c| c.in_group).count();
+    let n_reference = compared.len() - n_group;
+    let n_runs = {
+        let mut runs: Vec<u32> = compared.iter().map(|c| c.run).collect();
+        runs.sort_unstable();
+        runs.dedup();
+        runs.len()
+    };
+    let missing_severity = compared.iter().filter(|c| c.severity.is_none()).count();
+
+    // Per severity stratum: (group, reference) outcomes in seconds and logs.
+    let mut by_severity: BTreeMap<Option<u8>, [Vec<f64>; 4]> = BTreeMap::new();
+    for c in &compared {
+        let cell = by_severity.entry(c.severity).or_default();
+        let g = usize::from(!c.in_group);
+        cell[g].push(c.seconds);
+        cell[2 + g].push(c.seconds.ln());
+    }
+    let strata_log: Vec<Stratum<'_>> = by_severity
+        .values()
+        .map(|v| Stratum { x: &v[2], y: &v[3] })
+        .collect();
+    let strata_s: Vec<Stratum<'_>> = by_severity
+        .values()
+        .map(|v| Stratum { x: &v[0], y: &v[1] })
+        .collect();
+
+    let group_s: Vec<f64> = compared
+        .iter()
+        .filter(|c| c.in_group)
+        .map(|c| c.seconds)
+        .collect();
+    let reference_s: Vec<f64> = compared
+        .iter()
+        .filter(|c| !c.in_group)
+        .map(|c| c.seconds)
+        .collect();
+
+    let log_shift = stats::stratified_hodges_lehmann(&strata_log);
+    let duration_ratio = log_shift.and_then(|s| finite(s.exp()));
+    let levels = (1.0 - opts.alpha, 1.0 - 2.0 * opts.alpha);
+
+    // Uncertainty: bootstrap over whole runs, or with few runs exact Moses
+    // intervals in the largest stratum.
+    let (ci, ci90, ci_method) = if log_shift.is_none() {
+        (None, None, None)
+    } else if n_runs >= opts.min_bootstrap_runs {
+        let obs: Vec<Observation> = compared
+            .iter()
+            .map(|c| Observation {
+                run: c.run,
+                stratum: c.severity.map_or(0, |s| u32::from(s) + 1),
+                in_group: c.in_group,
+                value: c.seconds.ln(),
+            })
+            .collect();
+        match stats::bootstrap_stratified_hl(
+            &obs,
+            opts.bootstrap_resamples,
+            levels,
+            derive_seed(opts.seed, spec.label, 1),
+        ) {
+            Some(b) => (
+                Some(b.wide),
+                Some(b.narrow),
+                Some(format!(
+                    "percentile bootstrap over {n_runs} runs, {} resamples",
+                    b.resamples
+                )),
+            ),
+            None => (None, None, None),
+        }
+    } else {
+        let largest = by_severity
+            .iter()
+            .filter(|(_, v)| !v[0].is_empty() && !v[1].is_empty())
+            .max_by_key(|(_, v)| (v[0].len() + v[1].len(), v[0].len() * v[1].len()));
+        match largest {
+            Some((sev, v)) => {
+                let name = sev.map_or("no severity".to_string(), |s| format!("severity {s}"));
+                (
+                    stats::moses_ci(&v[2], &v[3], levels.0),
+                    stats::moses_ci(&v[2], &v[3], levels.1),
+                    Some(format!(
+                        "exact Moses CI within the largest stratum ({name}; fewer than {} runs)",
+                        opts.min_bootstrap_runs
+                    )),
+                )
+            }
+            None => (None, None, None),
+        }
+    };
+    let exp_pair =
+        |p: Option<(f64, f64)>| p.and_then(|(a, b)| Some((finite(a.exp())?, finite(b.exp())?)));
+    let ci = exp_pair(ci);
+    let ci90 = exp_pair(ci90);
+
+    let test = stats::van_elteren(
+        &strata_log,
+        opts.permutations,
+        derive_seed(opts.seed, spec.label, 2),
+    );
+    let test_name = test.map(|t| {
+        if t.exact {
+            format!(
+                "van Elteren, exact over all {} relabellings within severity strata",
+                t.permutations
+            )
+        } else {
+            format!(
+                "van Elteren, {} permutations within severity strata",
+                t.permutations
+            )
+        }
+    });
+
+    // Dose–response: slowdown vs outcome among cramps run through.
+    let (kendall_tau, kendall_ci, kendall_n) = if spec.dose_response {
+        let pairs: Vec<(f64, f64)> = selected
+            .iter()
+            .filter(|r| matches!(r.response, Response::Slowed | Response::KeptPace))
+            .filter_map(|r| {
+                let s = r.slowdown_pct.filter(|v| v.is_finite())?;
+                Some((s, outcome_s(r, spec.outcome)?))
+            })
+            .collect();
+        let (xs, ys): (Vec<f64>, Vec<f64>) = pairs.iter().copied().unzip();
+        let tau = stats::kendall_tau_b(&xs, &ys);
+        let ci = tau.and_then(|t| stats::kendall_tau_ci(t, xs.len(), 0.95));
+        (tau, ci, xs.len())
+    } else {
+        (None, None, 0)
+    };
+
+    let sizes: Vec<(usize, usize)> = by_severity
+        .values()
+        .map(|v| (v[0].len(), v[1].len()))
+        .collect();
+    let cells: Vec<&[f64]> = by_severity
+        .values()
+        .flat_map(|v| [v[2].as_slice(), v[3].as_slice()])
+        .collect();
+    let detectable_ratio = stats::pooled_sd(&cells)
+        .and_then(|sd| {
+            stats::detectable_shift(
+                &sizes,
+                sd,
+                PowerSettings {
+                    alpha: opts.alpha,
+                    power: opts.power,
+                    sims: opts.power_sims,
+                    seed: derive_seed(opts.seed, spec.label, 3),
+                },
+            )
+        })
+        .and_then(|s| finite(s.exp()));
+
+    let evidence = Evidence {
+        n_group,
+        n_reference,
+        n_runs,
+        missing_severity,
+        ratio: duration_ratio,
+        ci,
+        ci_equivalence: ci90,
+        p_value: test.map(|t| t.p_value),
+        detectable_ratio,
+    };
+    let rules = opts.rules();
+    let verdict = verdict::decide(&evidence, &rules);
+    let summary = verdict::summary(
+        verdict,
+        &evidence,
+        &rules,
+        spec.group,
+        spec.reference,
+        spec.outcome,
+    );
+
+    Comparison {
+        label: spec.label.to_string(),
+        group: spec.group,
+        reference: spec.reference,
+        outcome: spec.outcome,
+        slowed: count(Response::Slowed),
+        kept_pace: count(Response::KeptPace),
+        walked: count(Response::Walked),
+        stopped: count(Response::Stopped),
+        unknown: count(Response::Unknown),
+        n_group,
+        n_reference,
+        n_runs,
+        ended_in_window,
+        without_outcome,
+        missing_severity,
+        median_group_s: stats::median(&group_s),
+        median_reference_s: stats::median(&reference_s),
+        duration_ratio,
+        ci_low: ci.map(|c| c.0),
+        ci_high: ci.map(|c| c.1),
+        ci90_low: ci90.map(|c| c.0),
+        ci90_high: ci90.map(|c| c.1),
+        ci_method,
+        p_value: test.map(|t| t.p_value),
+        test: test_name,
+        cliffs_delta: stats::stratified_cliffs_delta(&strata_log),
+        median_diff_s: stats::stratified_hodges_lehmann(&strata_s),
+        kendall_tau,
+        kendall_tau_ci_low: kendall_ci.map(|c| c.0),
+        kendall_tau_ci_high: kendall_ci.map(|c| c.1),
+        kendall_n,
+        threshold_pct: None,
+        placebo_slowed_pct: None,
+        detectable_ratio,
+        verdict,
+        summary,
+        secondary: Vec::new(),
+        sensitivity: Vec::new(),
+    }
+}

@@ -1,0 +1,1108 @@
+//! The statistics `cramplab analyze` rests on, as small pure functions: each
+//! takes slices and returns `Option`s (`None` where a quantity is undefined —
+//! an empty group, a constant variable — never `NaN`), documents its formula
+//! and cites where the formula comes from. Reference values in the tests come
+//! from scipy/numpy or from brute-force enumeration in Python.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::StandardNormal;
+
+// ---------------------------------------------------------------------------
+// The normal distribution
+// ---------------------------------------------------------------------------
+
+/// Complementary error function erfc(x) = 1 − erf(x), to about 1e-14
+/// relative error.
+///
+/// For |x| < 2: erf(x) = (2/√π)·e^(−x²)·Σₙ 2ⁿx^(2n+1)/(1·3·…·(2n+1))
+/// (Abramowitz & Stegun 1964, eq. 7.1.6; all terms positive, so no
+/// cancellation). For x ≥ 3: the continued fraction
+/// erfc(x) = e^(−x²)/√π · 1/(x + ½/(x + 1/(x + 3/2/(x + …))))
+/// (A&S eq. 7.1.14), evaluated bottom-up from 200 terms (converged to
+/// f64 precision at x = 2 and faster beyond).
+fn erfc(x: f64) -> f64 {
+    if x < 0.0 {
+        return 2.0 - erfc(-x);
+    }
+    // 1/√π
+    const FRAC_1_SQRT_PI: f64 = 0.564_189_583_547_756_3;
+    if x < 2.0 {
+        let x2 = x * x;
+        let mut term = x;
+        let mut sum = x;
+        let mut n = 0.0;
+        while term > sum * 1e-17 {
+            n += 1.0;
+            term *= 2.0 * x2 / (2.0 * n + 1.0);
+            sum += term;
+        }
+        1.0 - 2.0 * FRAC_1_SQRT_PI * (-x2).exp() * sum
+    } else {
+        let mut t = x;
+        for k in (1..=200).rev() {
+            t = x + (f64::from(k) / 2.0) / t;
+        }
+        (-x * x).exp() * FRAC_1_SQRT_PI / t
+    }
+}
+
+/// Standard normal distribution function Φ(z) = ½·erfc(−z/√2).
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * erfc(-z / std::f64::consts::SQRT_2)
+}
+
+/// Standard normal upper tail 1 − Φ(z) = ½·erfc(z/√2), accurate far into
+/// the tail.
+pub fn normal_sf(z: f64) -> f64 {
+    0.5 * erfc(z / std::f64::consts::SQRT_2)
+}
+
+/// Standard normal quantile Φ⁻¹(p) for 0 < p < 1, by bisection on
+/// [`normal_cdf`] (monotone; 200 halvings of [−40, 40] reach the f64
+/// resolution). `None` outside (0, 1).
+pub fn normal_quantile(p: f64) -> Option<f64> {
+    if !(p > 0.0 && p < 1.0) {
+        return None;
+    }
+    let (mut lo, mut hi) = (-40.0_f64, 40.0_f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if normal_cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+// ---------------------------------------------------------------------------
+// Order statistics
+// ---------------------------------------------------------------------------
+
+/// Sorts finite values ascending (total order; callers pass finite data).
+fn sorted(xs: &[f64]) -> Vec<f64> {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// Sample quantile of type 7 (Hyndman & Fan 1996, Am. Stat. 50:361 —
+/// R's default and numpy's `linear`): with the values sorted x₁ ≤ … ≤ xₙ and
+/// h = (n − 1)·p, Q(p) = x₍⌊h⌋₊₁₎ + (h − ⌊h⌋)·(x₍⌊h⌋₊₂₎ − x₍⌊h⌋₊₁₎).
+/// `None` for an empty slice or p outside [0, 1].
+pub fn quantile(xs: &[f64], p: f64) -> Option<f64> {
+    quantile_sorted(&sorted(xs), p)
+}
+
+/// [`quantile`] on values already sorted ascending.
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() || !(0.0..=1.0).contains(&p) {
+        return None;
+    }
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// Sample median (the type-7 quantile at ½: the middle value, or the mean of
+/// the two middle values). `None` for an empty slice.
+pub fn median(xs: &[f64]) -> Option<f64> {
+    quantile(xs, 0.5)
+}
+
+// ---------------------------------------------------------------------------
+// Hodges–Lehmann shift by selection in X − Y
+// ---------------------------------------------------------------------------
+
+/// A sample sorted ascending with a positive integer multiplicity per value
+/// (1 for plain data; the number of times a bootstrap resample drew it).
+#[derive(Debug, Clone, Copy)]
+pub struct WeightedSorted<'a> {
+    /// Values, ascending.
+    pub values: &'a [f64],
+    /// Multiplicity of each value (same length as `values`, all > 0).
+    pub weights: &'a [u64],
+}
+
+impl WeightedSorted<'_> {
+    fn total(&self) -> u64 {
+        self.weights.iter().sum()
+    }
+}
+
+/// The matrix of differences D(i, k) = xᵢ − y₍q−1−k₎ between two ascending
+/// samples: with y read backwards it increases along rows and columns, which
+/// is what selection in a sorted matrix needs.
+struct DiffMatrix<'a> {
+    x: WeightedSorted<'a>,
+    y: WeightedSorted<'a>,
+    /// `col_weight_prefix[k]` = total weight of columns 0..k.
+    col_weight_prefix: Vec<u64>,
+}
+
+impl<'a> DiffMatrix<'a> {
+    fn new(x: WeightedSorted<'a>, y: WeightedSorted<'a>) -> Self {
+        let q = y.values.len();
+        let mut col_weight_prefix = Vec::with_capacity(q + 1);
+        col_weight_prefix.push(0);
+        let mut acc = 0;
+        for k in 0..q {
+            acc += y.weights[q - 1 - k];
+            col_weight_prefix.push(acc);
+        }
+        DiffMatrix {
+            x,
+            y,
+            col_weight_prefix,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.x.values.len()
+    }
+
+    fn cols(&self) -> usize {
+        self.y.values.len()
+    }
+
+    #[inline]
+    fn at(&self, i: usize, k: usize) -> f64 {
+        self.x.values[i] - self.y.values[self.cols() - 1 - k]
+    }
+
+    /// For every row, how many columns hold a difference below `t`
+    /// (`strict`: D < t; else D ≤ t). Rows are monotone, so one staircase
+    /// walk costs O(rows + cols).
+    fn staircase(&self, t: f64, strict: bool, out: &mut Vec<usize>) {
+        out.clear();
+        let mut k = self.cols();
+        for i in 0..self.rows() {
+            while k > 0 {
+                let d = self.at(i, k - 1);
+                let below = if strict { d < t } else { d <= t };
+                if below {
+                    break;
+                }
+                k -= 1;
+            }
+            out.push(k);
+        }
+    }
+
+    /// Weight of the cells of row i in columns lo..hi.
+    #[inline]
+    fn row_weight(&self, i: usize, lo: usize, hi: usize) -> u64 {
+        self.x.weights[i] * (self.col_weight_prefix[hi] - self.col_weight_prefix[lo])
+    }
+
+    /// Weight of all cells with D ≤ t, and the smallest difference above t
+    /// (if any).
+    fn weight_le_and_next(&self, t: f64, buf: &mut Vec<usize>) -> (u64, Option<f64>) {
+        self.staircase(t, false, buf);
+        let mut w = 0;
+        let mut next: Option<f64> = None;
+        for (i, &k) in buf.iter().enumerate() {
+            w += self.row_weight(i, 0, k);
+            if k < self.cols() {
+                let d = self.at(i, k);
+                next = Some(next.map_or(d, |n| n.min(d)));
+            }
+        }
+        (w, next)
+    }
+
+    /// The `rank`-th smallest difference (1-based, counting each cell
+    /// wᵢ·vⱼ times): selection in a sorted matrix with the pivot chosen as
+    /// the weighted median of the active rows' middle cells (Johnson &
+    /// Mizoguchi 1978, SIAM J. Comput. 7:147; as used for the Hodges–Lehmann
+    /// estimator by Monahan 1984, ACM TOMS 10:265). Each round discards at
+    /// least a quarter of the active cells and costs O(rows + cols), so the
+    /// whole selection is O((m + n)·log(m·n)) instead of sorting m·n
+    /// differences.
+    fn select(&self, rank: u64) -> f64 {
+        let (p, q) = (self.rows(), self.cols());
+        let mut lo = vec![0usize; p];
+        let mut hi = vec![q; p];
+        let mut below: u64 = 0; // weight of cells known to lie before the answer
+        let mut lt = Vec::with_capacity(p);
+        let mut le = Vec::with_capacity(p);
+        let mut pivots: Vec<(f64, usize)> = Vec::with_capacity(p);
+        loop {
+            let active: usize = lo.iter().zip(&hi).map(|(&l, &h)| h - l).sum();
+            if active <= (p + q).max(32) {
+                let mut cells: Vec<(f64, u64)> = Vec::with_capacity(active);
+                for i in 0..p {
+                    for k in lo[i]..hi[i] {
+                        cells.push((self.at(i, k), self.x.weights[i] * self.y.weights[q - 1 - k]));
+                    }
+                }
+                cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let mut acc = below;
+                for &(d, w) in &cells {
+                    acc += w;
+                    if acc >= rank {
+                        return d;
+                    }
+                }
+                // Unreachable when rank ≤ total weight; fall back to the largest.
+                return cells.last().map_or(f64::NAN, |c| c.0);
+            }
+            pivots.clear();
+            for i in 0..p {
+                if hi[i] > lo[i] {
+                    pivots.push((self.at(i, (lo[i] + hi[i] - 1) / 2), hi[i] - lo[i]));
+                }
+            }
+            pivots.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let half = active.div_ceil(2);
+            let mut acc = 0;
+            let mut t = pivots[0].0;
+            for &(v, c) in &pivots {
+                acc += c;
+                if acc >= half {
+                    t = v;
+                    break;
+                }
+            }
+            self.staircase(t, true, &mut lt);
+            self.staircase(t, false, &mut le);
+            let mut w_lt = below;
+            let mut w_le = below;
+            for i in 0..p {
+                let a = lt[i].clamp(lo[i], hi[i]);
+                let b = le[i].clamp(lo[i], hi[i]);
+                lt[i] = a;
+                le[i] = b;
+                w_lt += self.row_weight(i, lo[i], a);
+                w_le += self.row_weight(i, lo[i], b);
+            }
+            if rank <= w_lt {
+                hi.copy_from_slice(&lt);
+            } else if rank <= w_le {
+                return t;
+            } else {
+                below = w_le;
+                lo.copy_from_slice(&le);
+            }
+        }
+    }
+}
+
+/// Hodges–Lehmann shift of two weighted sorted samples: the median of all
+/// pairwise differences xᵢ − yⱼ, each counted wᵢ·vⱼ times (the mean of the
+/// two middle ones when their number is even). `None` if either is empty.
+pub fn hodges_lehmann_weighted(x: WeightedSorted<'_>, y: WeightedSorted<'_>) -> Option<f64> {
+    let total = x.total() * y.total();
+    if total == 0 {
+        return None;
+    }
+    let m = DiffMatrix::new(x, y);
+    if total % 2 == 1 {
+        return Some(m.select(total.div_ceil(2)));
+    }
+    let lower = m.select(total / 2);
+    let mut buf = Vec::new();
+    let (w_le, next) = m.weight_le_and_next(lower, &mut buf);
+    let upper = if w_le > total / 2 {
+        lower
+    } else {
+        next.unwrap_or(lower)
+    };
+    Some(0.5 * (lower + upper))
+}
+
+/// Hodges–Lehmann two-sample shift estimate (Hodges & Lehmann 1963, Ann.
+/// Math. Stat. 34:598): Δ̂ = median{xᵢ − yⱼ : all i, j}. Positive when x
+/// tends to be larger. Computed by selection, not by sorting all m·n
+/// differences. `None` if either sample is empty.
+pub fn hodges_lehmann(x: &[f64], y: &[f64]) -> Option<f64> {
+    let (xs, ys) = (sorted(x), sorted(y));
+    let (wx, wy) = (vec![1; xs.len()], vec![1; ys.len()]);
+    hodges_lehmann_weighted(
+        WeightedSorted {
+            values: &xs,
+            weights: &wx,
+        },
+        WeightedSorted {
+            values: &ys,
+            weights: &wy,
+        },
+    )
+}
+
+/// One severity stratum of a two-group comparison: the first group's and
+/// the reference group's outcomes.
+#[derive(Debug, Clone, Copy)]
+pub struct Stratum<'a> {
+    /// Outcomes of the first group (e.g. slowed).
+    pub x: &'a [f64],
+    /// Outcomes of the reference group (e.g. kept pace).
+    pub y: &'a [f64],
+}
+
+/// Weight of a stratum with group sizes n₁, n₂ when combining stratum
+/// estimates: n₁n₂/(n₁ + n₂) = 1/(1/n₁ + 1/n₂), proportional to the inverse
+/// variance of a two-sample location estimate (DESIGN §3 "effect"; the same
+/// weighting as van Elteren 1960, Bull. Int. Stat. Inst. 37:351).
+pub fn stratum_weight(n1: f64, n2: f64) -> f64 {
+    n1 * n2 / (n1 + n2)
+}
+
+/// Weighted mean of per-stratum estimates over the strata where both
+/// groups are present, weights [`stratum_weight`].
+fn combine_strata(
+    strata: &[Stratum<'_>],
+    estimate: impl Fn(&[f64], &[f64]) -> Option<f64>,
+) -> Option<f64> {
+    let mut num = 0.0;
+    let mut den = 0.0;
+    for s in strata {
+        if s.x.is_empty() || s.y.is_empty() {
+            continue;
+        }
+        let w = stratum_weight(s.x.len() as f64, s.y.len() as f64);
+        num += w * estimate(s.x, s.y)?;
+        den += w;
+    }
+    (den > 0.0).then(|| num / den)
+}
+
+/// Severity-stratified Hodges–Lehmann shift: Σₛ wₛ·Δ̂ₛ / Σₛ wₛ with
+/// wₛ = n₁ₛn₂ₛ/(n₁ₛ + n₂ₛ), over strata holding both groups. `None` when no
+/// stratum does.
+pub fn stratified_hodges_lehmann(strata: &[Stratum<'_>]) -> Option<f64> {
+    combine_strata(strata, hodges_lehmann)
+}
+
+/// Cliff's δ (Cliff 1993, Psychol. Bull. 114:494):
+/// δ = (#{xᵢ > yⱼ} − #{xᵢ < yⱼ}) / (m·n), in [−1, 1]; positive when the
+/// first group tends to be larger. `None` if either sample is empty.
+pub fn cliffs_delta(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.is_empty() || y.is_empty() {
+        return None;
+    }
+    let ys = sorted(y);
+    let mut diff: i64 = 0;
+    for &v in x {
+        let less = ys.partition_point(|&w| w < v) as i64;
+        let greater = (ys.len() - ys.partition_point(|&w| w <= v)) as i64;
+        diff += less - greater;
+    }
+    Some(diff as f64 / (x.len() as f64 * ys.len() as f64))
+}
+
+/// Severity-stratified Cliff's δ: the within-stratum δ combined with the
+/// same weights as [`stratified_hodges_lehmann`], so that a confounded mix
+/// of severities does not masquerade as a difference.
+pub fn stratified_cliffs_delta(strata: &[Stratum<'_>]) -> Option<f64> {
+    combine_strata(strata, cliffs_delta)
+}
+
+// ---------------------------------------------------------------------------
+// Ranks, Mann–Whitney, Moses
+// ---------------------------------------------------------------------------
+
+/// Ranks 1..n of the values, tied values sharing the mean of their ranks
+/// (midranks; Hollander, Wolfe & Chicken 2014, Nonparametric Statistical
+/// Methods, 3rd ed., §4.1).
+pub fn midranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        while j < order.len() && values[order[j]] == values[order[i]] {
+            j += 1;
+        }
+        // Ranks i+1 ..= j share their mean.
+        let r = (i + 1 + j) as f64 / 2.0;
+        for &o in &order[i..j] {
+            ranks[o] = r;
+        }
+        i = j;
+    }
+    ranks
+}
+
+/// Sizes t of the groups of tied values (only groups with t ≥ 2 matter).
+fn tie_sizes(values: &[f64]) -> Vec<usize> {
+    let s = sorted(values);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < s.len() {
+        let mut j = i + 1;
+        while j < s.len() && s[j] == s[i] {
+            j += 1;
+        }
+        out.push(j - i);
+        i = j;
+    }
+    out
+}
+
+/// Wilcoxon rank sum of x: the sum of x's midranks in the pooled sample.
+/// `None` if either sample is empty.
+pub fn rank_sum(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.is_empty() || y.is_empty() {
+        return None;
+    }
+    let pooled: Vec<f64> = x.iter().chain(y).copied().collect();
+    Some(midranks(&pooled)[..x.len()].iter().sum())
+}
+
+/// How a Mann–Whitney p-value is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PMethod {
+    /// The exact null distribution of U (which assumes no ties).
+    Exact,
+    /// Normal approximation with tie and continuity corrections.
+    Asymptotic,
+}
+
+/// A Mann–Whitney test result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MannWhitney {
+    /// U of the first sample: R₁ − m(m+1)/2 = #{xᵢ > yⱼ} + ½·#{xᵢ = yⱼ}.
+    pub u: f64,
+    /// Two-sided p-value.
+    pub p_value: f64,
+}
+
+/// Two-sided Mann–Whitney U test (Mann & Whitney 1947, Ann. Math. Stat.
+/// 18:50), following scipy.stats.mannwhitneyu's conventions: U₁ = R₁ −
+/// m(m+1)/2; with U = max(U₁, mn − U₁),
+/// * exact: p = 2·P(U' ≥ ⌊U⌋) under the no-ties null distribution
+///   ([`mann_whitney_null_pmf`]);
+/// * asymptotic: z = (U − mn/2 − ½)/σ, σ² = mn/12·((N+1) − Σ(t³−t)/(N(N−1)))
+///   (tie correction, Hollander, Wolfe & Chicken 2014 §4.1), p = 2·(1 − Φ(z));
+///   all values tied gives p = 1.
+///
+/// p is capped at 1. `None` if either sample is empty.
+pub fn mann_whitney(x: &[f64], y: &[f64], method: PMethod) -> Option<MannWhitney> {
+    let (m, n) = (x.len(), y.len());
+    let r1 = rank_sum(x, y)?;
+    let (mf, nf) = (m as f64, n as f64);
+    let u1 = r1 - mf * (mf + 1.0) / 2.0;
+    let u = u1.max(mf * nf - u1);
+    let p = match method {
+        PMethod::Exact => {
+            let pmf = mann_whitney_null_pmf(m, n);
+            let k = u.floor() as usize;
+            2.0 * pmf[k.min(pmf.len())..].iter().sum::<f64>()
+        }
+        PMethod::Asymptotic => {
+            let big_n = mf + nf;
+            let pooled: Vec<f64> = x.iter().chain(y).copied().collect();
+            let ties: f64 = tie_sizes(&pooled)
+                .iter()
+                .map(|&t| {
+                    let t = t as f64;
+                    t * t * t - t
+                })
+                .sum();
+            let var = mf * nf / 12.0 * ((big_n + 1.0) - ties / (big_n * (big_n - 1.0)));
+            if var <= 0.0 {
+                1.0
+            } else {
+                2.0 * normal_sf((u - mf * nf / 2.0 - 0.5) / var.sqrt())
+            }
+        }
+    };
+    Some(MannWhitney {
+        u: u1,
+        p_value: p.min(1.0),
+    })
+}
+
+/// Exact null distribution of the Mann–Whitney U for sample sizes m and n
+/// (no ties): `pmf[u]` = P(U = u), u = 0..=mn.
+///
+/// The counts are the coefficients of the Gaussian binomial coefficient
+/// [m+n choose m]_q = Πᵢ₌₁..ₘ (1 − q^(n+i))/(1 − q^i) (Andrews 1976, The
+/// Theory of Partitions, Thm 3.1; Di Bucchianico 1999, J. Stat. Plan.
+/// Inference 79:349). Factor i is applied as a division by (1 − q^i) (a
+/// running sum) and a multiplication by (1 − q^(n+i)), then the
+/// coefficients are scaled by i/(n+i) so they stay probabilities
+/// (C(n+i, i) = C(n+i−1, i−1)·(n+i)/i). Cost O(min(m,n)·m·n).
+pub fn mann_whitney_null_pmf(m: usize, n: usize) -> Vec<f64> {
+    let (m, n) = if m <= n { (m, n) } else { (n, m) };
+    let len = m * n + 1;
+    let mut c = vec![0.0; len];
+    c[0] = 1.0;
+    for i in 1..=m {
+        let top = i * n; // highest degree after factor i
+        for k in i..=top {
+            c[k] += c[k - i];
+        }
+        for k in (n + i..=top).rev() {
+            c[k] -= c[k - n - i];
+        }
+        let scale = i as f64 / (n + i) as f64;
+        for v in c.iter_mut().take(top + 1) {
+            *v = (*v * scale).max(0.0);
+        }
+    }
+    c
+}
+
+/// Exact distribution-free confidence interval for the shift Δ (x − y)
+/// (Moses 1953; Hollander, Wolfe & Chicken 2014 §4.3): with D₍₁₎ ≤ … ≤ D₍ₘₙ₎
+/// the ordered differences xᵢ − yⱼ and c the largest integer with
+/// P(U ≤ c) ≤ (1 − level)/2 under the exact null distribution of U, the
+/// interval is [D₍c+1₎, D₍ₘₙ₋c₎], with coverage 1 − 2·P(U ≤ c) ≥ level.
+/// When min(m,n)·m·n exceeds 5·10⁷ the exact distribution is replaced by the
+/// large-sample c = ⌊mn/2 − z·√(mn(m+n+1)/12)⌋ (same source).
+/// `None` if either sample is empty or the samples are too small for the
+/// level (c < 0).
+pub fn moses_ci(x: &[f64], y: &[f64], level: f64) -> Option<(f64, f64)> {
+    let (m, n) = (x.len(), y.len());
+    if m == 0 || n == 0 || !(level > 0.0 && level < 1.0) {
+        return None;
+    }
+    let half_alpha = (1.0 - level) / 2.0;
+    let mn = (m * n) as u64;
+    let c: Option<u64> = if m.min(n) * m * n <= 50_000_000 {
+        let pmf = mann_whitney_null_pmf(m, n);
+        let mut acc = 0.0;
+        let mut c = None;
+        for (u, p) in pmf.iter().enumerate() {
+            acc += p;
+            // Tolerance for rounding in the running sum.
+            if acc <= half_alpha * (1.0 + 1e-9) {
+                c = Some(u as u64);
+            } else {
+                break;
+            }
+        }
+        c
+    } else {
+        let z = normal_quantile(1.0 - half_alpha)?;
+        let (mf, nf) = (m as f64, n as f64);
+        let c = (mf * nf / 2.0 - z * (mf * nf * (mf + nf + 1.0) / 12.0).sqrt()).floor();
+        (c >= 0.0).then_some(c as u64)
+    };
+    let c = c?;
+    let (xs, ys) = (sorted(x), sorted(y));
+    let (wx, wy) = (vec![1; m], vec![1; n]);
+    let mat = DiffMatrix::new(
+        WeightedSorted {
+            values: &xs,
+            weights: &wx,
+        },
+        WeightedSorted {
+            values: &ys,
+            weights: &wy,
+        },
+    );
+    Some((mat.select(c + 1), mat.select(mn - c)))
+}
+
+// ---------------------------------------------------------------------------
+// van Elteren stratified rank-sum test
+// ---------------------------------------------------------------------------
+
+/// A van Elteren test result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VanElteren {
+    /// V = Σₛ R₁ₛ/(Nₛ + 1), R₁ₛ the first group's midrank sum in stratum s.
+    pub statistic: f64,
+    /// E[V] under the null: Σₛ n₁ₛ/2.
+    pub expected: f64,
+    /// Two-sided permutation p-value: P(|V* − E| ≥ |V − E|).
+    pub p_value: f64,
+    /// Whether every relabelling was enumerated (else Monte Carlo).
+    pub exact: bool,
+    /// Relabellings enumerated (exact) or drawn (Monte Carlo).
+    pub permutations: usize,
+}
+
+/// Binomial coefficient as f64 (exact up to 2⁵³, then approximate).
+fn choose(n: usize, k: usize) -> f64 {
+    let k = k.min(n - k);
+    let mut c = 1.0;
+    for i in 0..k {
+        c = c * (n - i) as f64 / (i + 1) as f64;
+    }
+    c.round()
+}
+
+/// Every sum of `k` of the `ranks` (one per subset).
+fn subset_sums(ranks: &[f64], k: usize) -> Vec<f64> {
+    fn go(ranks: &[f64], k: usize, start: usize, acc: f64, out: &mut Vec<f64>) {
+        if k == 0 {
+            out.push(acc);
+            return;
+        }
+        for i in start..=ranks.len() - k {
+            go(ranks, k - 1, i + 1, acc + ranks[i], out);
+        }
+    }
+    let mut out = Vec::new();
+    go(ranks, k, 0, 0.0, &mut out);
+    out
+}
+
+/// van Elteren's stratified Wilcoxon rank-sum test (van Elteren 1960, Bull.
+/// Int. Stat. Inst. 37:351): V = Σₛ R₁ₛ/(Nₛ + 1), ranks within each stratum
+/// (midranks for ties). Its null distribution is obtained by permuting the
+/// group labels within strata: exactly, over all Πₛ C(Nₛ, n₁ₛ) relabellings,
+/// when there are at most `permutations` of them (p = #{|V*−E| ≥ |V−E|} /
+/// #relabellings), else by `permutations` random relabellings drawn with
+/// `ChaCha8Rng::seed_from_u64(seed)`, p = (1 + #{|V*−E| ≥ |V−E|})/(1 + B)
+/// (Phipson & Smyth 2010, Stat. Appl. Genet. Mol. Biol. 9:39). Two-sided.
+/// Strata lacking either group carry no information and are skipped.
+/// `None` if no stratum holds both groups.
+pub fn van_elteren(strata: &[Stratum<'_>], permutations: usize, seed: u64) -> Option<VanElteren> {
+    struct S {
+        ranks: Vec<f64>,
+        n1: usize,
+        scale: f64,
+    }
+    let mut ss = Vec::new();
+    let mut v_obs = 0.0;
+    let mut expected = 0.0;
+    for s in strata {
+        if s.x.is_empty() || s.y.is_empty() {
+            continue;
+        }
+        let pooled: Vec<f64> = s.x.iter().chain(s.y).copied().collect();
+        let ranks = midranks(&pooled);
+        let scale = 1.0 / (pooled.len() as f64 + 1.0);
+        v_obs += ranks[..s.x.len()].iter().sum::<f64>() * scale;
+        expected += s.x.len() as f64 / 2.0;
+        ss.push(S {
+            ranks,
+            n1: s.x.len(),
+            scale,
+        });
+    }
+    if ss.is_empty() {
+        return None;
+    }
+    let observed = (v_obs - expected).abs();
+    // Values of V are sums of multiples of 1/(2(Nₛ+1)); allow for rounding.
+    let tol = 1e-9 * expected.max(1.0);
+    let extreme = |v: f64| (v - expected).abs() >= observed - tol;
+
+    let relabellings: f64 = ss.iter().map(|s| choose(s.ranks.len(), s.n1)).product();
+    if relabellings <= permutations as f64 {
+        let mut dist = vec![0.0];
+        for s in &ss {
+            let sums = subset_sums(&s.ranks, s.n1);
+            let mut next = Vec::with_capacity(dist.len() * sums.len());
+            for &a in &dist {
+                for &b in &sums {
+                    next.push(a + b * s.scale);
+                }
+            }
+            dist = next;
+        }
+        let hits = dist.iter().filter(|&&v| extreme(v)).count();
+        return Some(VanElteren {
+            statistic: v_obs,
+            expected,
+            p_value: hits as f64 / dist.len() as f64,
+            exact: true,
+            permutations: dist.len(),
+        });
+    }
+
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut pools: Vec<Vec<f64>> = ss.iter().map(|s| s.ranks.clone()).collect();
+    let totals: Vec<f64> = ss.iter().map(|s| s.ranks.iter().sum()).collect();
+    let mut hits = 0usize;
+    for _ in 0..permutations {
+        let mut v = 0.0;
+        for ((s, pool), total) in ss.iter().zip(pools.iter_mut()).zip(&totals) {
+            // Draw the smaller group by a partial Fisher–Yates shuffle; the
+            // pool's current order does not matter, so it is never reset.
+            let n = pool.len();
+            let k = s.n1.min(n - s.n1);
+            let mut sum = 0.0;
+            for i in 0..k {
+                let j = rng.random_range(i..n);
+                pool.swap(i, j);
+                sum += pool[i];
+            }
+            let r1 = if k == s.n1 { sum } else { total - sum };
+            v += r1 * s.scale;
+        }
+        if extreme(v) {
+            hits += 1;
+        }
+    }
+    Some(VanElteren {
+        statistic: v_obs,
+        expected,
+        p_value: (1 + hits) as f64 / (1 + permutations) as f64,
+        exact: false,
+        permutations,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Kendall's τ-b and the Bonett–Wright interval
+// ---------------------------------------------------------------------------
+
+/// Kendall's τ-b with ties (Kendall 1945, Biometrika 33:239):
+/// τ_b = (n_c − n_d)/√((n₀ − n₁)(n₀ − n₂)), n₀ = n(n−1)/2, n₁ and n₂ the
+/// pairs tied in x and in y. Pairs are counted directly (O(n²); n is the
+/// number of cramps). `None` for unequal lengths, n < 2, or a constant
+/// variable.
+pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
+    let n = x.len();
+    if n != y.len() || n < 2 {
+        return None;
+    }
+    let (mut s, mut tied_x, mut tied_y, mut pairs) = (0i64, 0i64, 0i64, 0i64);
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let dx = sign(x[i] - x[j]);
+            let dy = sign(y[i] - y[j]);
+            pairs += 1;
+            if dx == 0 {
+                tied_x += 1;
+            }
+            if dy == 0 {
+                tied_y += 1;
+            }
+            s += dx * dy;
+        }
+    }
+    let den = ((pairs - tied_x) as f64 * (pairs - tied_y) as f64).sqrt();
+    (den > 0.0).then(|| s as f64 / den)
+}
+
+/// −1, 0 or 1.
+fn sign(d: f64) -> i64 {
+    i64::from(d > 0.0) - i64::from(d < 0.0)
+}
+
+/// Confidence interval for Kendall's τ by Fisher's z with the Bonett &
+/// Wright (2000, Psychometrika 65:23) standard error:
+/// tanh(atanh(τ) ± z₁₋α/₂·√(0.437/(n − 4))). `None` for n ≤ 4 or |τ| = 1
+/// (where atanh is infinite).
+pub fn kendall_tau_ci(tau: f64, n: usize, level: f64) -> Option<(f64, f64)> {
+    if n <= 4 || tau.abs() >= 1.0 || !tau.is_finite() {
+        return None;
+    }
+    let z = normal_quantile(0.5 + level / 2.0)?;
+    // 0.437: Bonett & Wright (2000), the variance of Fisher's z of τ.
+    let se = (0.437 / (n as f64 - 4.0)).sqrt();
+    let centre = tau.atanh();
+    Some(((centre - z * se).tanh(), (centre + z * se).tanh()))
+}
+
+// ---------------------------------------------------------------------------
+// Bootstrap over whole runs
+// ---------------------------------------------------------------------------
+
+/// One compared cramp for the bootstrap: its run, its stratum, its group and
+/// its outcome (already on the scale the shift is estimated on, e.g. log s).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observation {
+    /// Run (activity) index; the resampling unit.
+    pub run: u32,
+    /// Stratum index (any dense or sparse key).
+    pub stratum: u32,
+    /// In the first group (e.g. slowed) rather than the reference.
+    pub in_group: bool,
+    /// Outcome value.
+    pub value: f64,
+}
+
+/// Percentile bootstrap intervals for a shift.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BootstrapCi {
+    /// Central interval at the first level asked for (e.g. 95 %).
+    pub wide: (f64, f64),
+    /// Central interval at the second level (e.g. 90 %).
+    pub narrow: (f64, f64),
+    /// Resamples that entered the intervals.
+    pub resamples: usize,
+    /// Resamples redrawn because no stratum held both groups.
+    pub redrawn: usize,
+}
+
+/// Per stratum and group: values sorted ascending with the dense run index
+/// of each.
+struct SortedGroup {
+    values: Vec<f64>,
+    runs: Vec<usize>,
+}
+
+/// Percentile bootstrap CIs (Efron & Tibshirani 1993, An Introduction to the
+/// Bootstrap, §13.3) of the severity-stratified Hodges–Lehmann shift,
+/// resampling whole runs with replacement (a cluster bootstrap: Davison &
+/// Hinkley 1997, Bootstrap Methods, §3.8), because cramps in one run share
+/// that run's fatigue. Each resample draws as many runs as the data hold;
+/// a resample in which no stratum holds both groups is redrawn (at most
+/// 10·B + 100 redraws in all, else `None`). The intervals are type-7
+/// quantiles of the B estimates at (1 ± level)/2.
+/// Multiplicities are carried as weights, so each resample costs O(N) plus
+/// the selection in [`hodges_lehmann_weighted`]; nothing is re-sorted.
+/// `None` without observations in both groups.
+pub fn bootstrap_stratified_hl(
+    obs: &[Observation],
+    resamples: usize,
+    levels: (f64, f64),
+    seed: u64,
+) -> Option<BootstrapCi> {
+    // Dense run and stratum indices.
+    let mut run_ids: Vec<u32> = obs.iter().map(|o| o.run).collect();
+    run_ids.sort_unstable();
+    run_ids.dedup();
+    let mut stratum_ids: Vec<u32> = obs.iter().map(|o| o.stratum).collect();
+    stratum_ids.sort_unstable();
+    stratum_ids.dedup();
+    let mut groups: Vec<[SortedGroup; 2]> = stratum_ids
+        .iter()
+        .map(|_| {
+            [
+                SortedGroup {
+                    values: Vec::new(),
+                    runs: Vec::new(),
+                },
+                SortedGroup {
+                    values: Vec::new(),
+                    runs: Vec::new(),
+                },
+            ]
+        })
+        .collect();
+    let mut order: Vec<&Observation> = obs.iter().collect();
+    order.sort_by(|a, b| a.value.total_cmp(&b.value));
+    for o in order {
+        let s = stratum_ids.binary_search(&o.stratum).ok()?;
+        let r = run_ids.binary_search(&o.run).ok()?;
+        let g = &mut groups[s][usize::from(!o.in_group)];
+        g.values.push(o.value);
+        g.runs.push(r);
+    }
+    if !groups
+        .iter()
+        .any(|[a, b]| !a.values.is_empty() && !b.values.is_empty())
+    {
+        return None;
+    }
+
+    let n_runs = run_ids.len();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut counts = vec![0u64; n_runs];
+    let mut estimates = Vec::with_capacity(resamples);
+    let mut redrawn = 0usize;
+    let max_redraws = 10 * resamples + 100;
+    let mut bufs: [(Vec<f64>, Vec<u64>); 2] = Default::default();
+    while estimates.len() < resamples {
+        counts.iter_mut().for_each(|c| *c = 0);
+        for _ in 0..n_runs {
+            counts[rng.random_range(0..n_runs)] += 1;
+        }
+        let mut num = 0.0;
+        let mut den = 0.0;
+        for pair in &groups {
+            let mut totals = [0u64; 2];
+            for (g, (vals, wts)) in pair.iter().zip(bufs.iter_mut()) {
+                vals.clear();
+                wts.clear();
+                for (&v, &r) in g.values.iter().zip(&g.runs) {
+                    if counts[r] > 0 {
+                        vals.push(v);
+                        wts.push(counts[r]);
+                    }
+                }
+            }
+            for (t, (_, wts)) in totals.iter_mut().zip(bufs.iter()) {
+                *t = wts.iter().sum();
+            }
+            if totals[0] == 0 || totals[1] == 0 {
+                continue;
+            }
+            let hl = hodges_lehmann_weighted(
+                WeightedSorted {
+                    values: &bufs[0].0,
+                    weights: &bufs[0].1,
+                },
+                WeightedSorted {
+                    values: &bufs[1].0,
+                    weights: &bufs[1].1,
+                },
+            )?;
+            let w = stratum_weight(totals[0] as f64, totals[1] as f64);
+            num += w * hl;
+            den += w;
+        }
+        if den > 0.0 {
+            estimates.push(num / den);
+        } else {
+            redrawn += 1;
+            if redrawn > max_redraws {
+                return None;
+            }
+        }
+    }
+    estimates.sort_by(f64::total_cmp);
+    let interval = |level: f64| -> Option<(f64, f64)> {
+        let a = (1.0 - level) / 2.0;
+        Some((
+            quantile_sorted(&estimates, a)?,
+            quantile_sorted(&estimates, 1.0 - a)?,
+        ))
+    };
+    Some(BootstrapCi {
+        wide: interval(levels.0)?,
+        narrow: interval(levels.1)?,
+        resamples,
+        redrawn,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Detectable ratio by simulation
+// ---------------------------------------------------------------------------
+
+/// Pooled within-cell standard deviation: √(Σ (v − mean of its cell)² /
+/// (N − #cells)), the cells being the (stratum, group) combinations. `None`
+/// with fewer than one residual degree of freedom.
+pub fn pooled_sd(cells: &[&[f64]]) -> Option<f64> {
+    let mut ss = 0.0;
+    let mut n = 0usize;
+    let mut k = 0usize;
+    for c in cells.iter().filter(|c| !c.is_empty()) {
+        let mean = c.iter().sum::<f64>() / c.len() as f64;
+        ss += c.iter().map(|v| (v - mean).powi(2)).sum::<f64>();
+        n += c.len();
+        k += 1;
+    }
+    (n > k).then(|| (ss / (n - k) as f64).sqrt())
+}
+
+/// Settings of the power simulation behind [`detectable_shift`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PowerSettings {
+    /// Two-sided significance level of the test.
+    pub alpha: f64,
+    /// Wanted power (e.g. 0.8).
+    pub power: f64,
+    /// Simulated data sets.
+    pub sims: usize,
+    /// Seed of the ChaCha8 stream.
+    pub seed: u64,
+}
+
+/// The smallest downward shift of the first group (in units of the outcome
+/// scale's standard deviation `sd`) that the stratified rank test detects
+/// with the wanted power, at the given per-stratum group sizes (n₁ₛ, n₂ₛ).
+/// Returns the shift on the outcome's scale (negative: the first group
+/// lower), or `None` when no shift is detectable at these sizes, no stratum
+/// holds both groups, or `sd` is not positive.
+///
+/// Method: each simulated data set draws standard normal outcomes for every
+/// stratum and group (ChaCha8 stream from `seed`), multiplies by `sd`, and
+/// finds by bisection (40 halvings) the largest shift δ ≤ 0 at which the
+/// van Elteren statistic's normal approximation,
+/// Z = (V − Σn₁ₛ/2)/√(Σ n₁ₛn₂ₛ/(12(Nₛ+1))) (van Elteren 1960), is below
+/// −z₁₋α/₂ — Z is monotone in δ, so every data set has one such critical
+/// shift, found with one O(N) merge per halving on presorted samples. The
+/// test rejects toward "shorter" at shift δ exactly when δ ≤ that data set's
+/// critical shift, so the power at δ is the share of critical shifts ≥ δ,
+/// and the shift with the wanted power is their (1 − power) quantile
+/// (type 7). Normal outcomes on the log scale are lognormal durations; runs
+/// are treated as independent, which slightly flatters power when cramps
+/// in a run are correlated.
+pub fn detectable_shift(sizes: &[(usize, usize)], sd: f64, settings: PowerSettings) -> Option<f64> {
+    let sizes: Vec<(usize, usize)> = sizes
+        .iter()
+        .copied()
+        .filter(|&(a, b)| a > 0 && b > 0)
+        .collect();
+    if sizes.is_empty() || !(sd > 0.0) || settings.sims == 0 {
+        return None;
+    }
+    let z_crit = normal_quantile(1.0 - settings.alpha / 2.0)?;
+    let expected: f64 = sizes.iter().map(|&(a, _)| a as f64 / 2.0).sum();
+    let var: f64 = sizes
+        .iter()
+        .map(|&(a, b)| (a * b) as f64 / (12.0 * (a + b + 1) as f64))
+        .sum();
+    // Reject toward "shorter" when V < v_crit.
+    let v_crit = expected - z_crit * var.sqrt();
+
+    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed);
+    let mut samples: Vec<(Vec<f64>, Vec<f64>)> = sizes
+        .iter()
+        .map(|&(a, b)| (vec![0.0; a], vec![0.0; b]))
+        .collect();
+    let statistic = |samples: &[(Vec<f64>, Vec<f64>)], delta: f64| -> f64 {
+        let mut v = 0.0;
+        for (x, y) in samples {
+            // U = #{xᵢ + δ > yⱼ} by merging two sorted lists.
+            let mut u = 0usize;
+            let mut j = 0usize;
+            for &xi in x {
+                let xv = xi + delta;
+                while j < y.len() && y[j] < xv {
+                    j += 1;
+                }
+                u += j;
+            }
+            let n1 = x.len() as f64;
+            let r1 = u as f64 + n1 * (n1 + 1.0) / 2.0;
+            v += r1 / ((x.len() + y.len()) as f64 + 1.0);
+        }
+        v
+    };
+    let mut critical = Vec::with_capacity(settings.sims);
+    for _ in 0..settings.sims {
+        let mut spread_hi = f64::NEG_INFINITY;
+        for (x, y) in samples.iter_mut() {
+            for v in x.iter_mut().chain(y.iter_mut()) {
+                let z: f64 = rng.sample(StandardNormal);
+                *v = sd * z;
+            }
+            x.sort_by(f64::total_cmp);
+            y.sort_by(f64::total_cmp);
+            spread_hi = spread_hi.max(x[x.len() - 1] - y[0]);
+        }
+        if statistic(&samples, 0.0) < v_crit {
+            critical.push(0.0);
+            continue;
+        }
+        // At δ below every difference x − y, U = 0 in every stratum: the
+        // most extreme value V can take.
+        let mut lo = -spread_hi.max(0.0) - sd;
+        if statistic(&samples, lo) >= v_crit {
+            critical.push(f64::NEG_INFINITY);
+            continue;
+        }
+        let mut hi = 0.0;
+        for _ in 0..40 {
+            let mid = 0.5 * (lo + hi);
+            if statistic(&samples, mid) < v_crit {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        critical.push(lo);
+    }
+    critical.sort_by(f64::total_cmp);
+    // −∞ (never rejects) arises for every data set or none: it depends only
+    // on the sizes, not on the draws.
+    if critical.first().is_some_and(|c| c.is_infinite()) {
+        return None;
+    }
+    let shift = quantile_sorted(&critical, 1.0 - settings.power)?;
+    shift.is_finite().then_some(shift)
+}
+
+#[cfg(test)]
+#[path = "stats_tests.rs"]
+mod tests;
