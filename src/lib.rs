@@ -17,5 +17,7 @@ pub mod align;
 pub mod analysis;
 pub mod error;
 pub mod ingest;
+pub mod pipeline;
+pub mod report;
 pub mod tags;
 pub mod timeline;

@@ -364,7 +364,6 @@ struct Reduced {
     analysed: bool,
     start_utc: DateTime<Utc>,
     end_utc: DateTime<Utc>,
-    format: Format,
     cramps: Vec<Measured>,
     placebo: Vec<Observation>,
     /// Indices of tag rows this activity claimed.
@@ -657,7 +656,6 @@ fn reduce(
         analysed,
         start_utc: act.start_utc,
         end_utc: act.end_utc(),
-        format: act.format,
         cramps: Vec::new(),
         placebo: Vec::new(),
         claims,
@@ -785,8 +783,9 @@ fn finish_cramps(r: &Reduced, run: u32, threshold_pct: f64, cfg: &Config) -> Vec
             note: t.note.clone(),
             approx: t.approx,
             tag_source: match &t.source {
-                TagSource::Csv(p) => format!("{}:{}", p.display(), t.line.unwrap_or(0)),
-                other => other.to_string(),
+                TagSource::Csv(_) => t.row_id.clone(),
+                TagSource::GpxWaypoint => format!("gpx waypoint ({})", t.row_id),
+                TagSource::FitLap => format!("fit lap press ({})", t.row_id),
             },
             response,
             slowdown_pct: m.obs.slowdown_pct,

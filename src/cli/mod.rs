@@ -1,7 +1,7 @@
 //! The command line: clap's derive types, turned into plain config structs
 //! before library code sees them. One file per subcommand.
 
-
+mod analyze;
 mod inspect;
 
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ pub struct Args {
 enum Command {
     /// Every activity under PATHs: what the runner did after each tagged
     /// cramp, and whether slowing down went with shorter cramps.
-    //ANALYZE
+    Analyze(analyze::AnalyzeArgs),
     /// What a file holds: format, device, start, duration, channels, laps, pauses.
     Inspect {
         /// Activity files, archives or folders.
@@ -54,7 +54,7 @@ impl Status {
 /// Run the parsed command line.
 pub fn run(args: Args) -> anyhow::Result<Status> {
     match args.command {
-        //ANALYZERUN
+        Command::Analyze(a) => analyze::run(&a),
         Command::Inspect { paths, json } => inspect::run(&inspect::Config { paths, json }),
     }
 }
