@@ -24,10 +24,9 @@ pub enum IngestError {
         /// What is wrong.
         reason: String,
     },
-    /// A FIT file that holds no activity (settings, workout, monitoring…).
-    #[error(
-        "{path}: FIT file of type '{file_type}' holds no activity (only activity files can be analysed)"
-    )]
+    /// A file that holds no activity (FIT settings, workout, monitoring…;
+    /// a TCX course).
+    #[error("{path}: a {file_type} holds no activity (only activity files can be analysed)")]
     NotAnActivity {
         /// The path.
         path: String,

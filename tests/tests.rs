@@ -4,3 +4,6 @@
 mod common;
 mod conformance;
 mod inspect;
+mod oracle_gpx;
+mod oracle_tcx;
+mod xml_corpus;

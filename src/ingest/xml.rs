@@ -1,12 +1,109 @@
-//! Small helpers shared by the XML readers (GPX, TCX).
+//! Small helpers shared by the XML readers (GPX, TCX): fast number and time
+//! parsing, namespace classes, text collection that never expands custom
+//! entities, encoding clean-up and error messages with byte positions.
+//!
+//! Safety: quick-xml never expands entities by itself; [`TextBuf`] resolves
+//! only the five predefined entities and character references, so a
+//! `<!DOCTYPE>` with custom or external entities (billion laughs, XXE) is
+//! inert. Readers keep their own element stack on the heap, so deep nesting
+//! cannot overflow the call stack.
+
+use std::borrow::Cow;
 
 use chrono::DateTime;
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+
+use crate::error::IngestError;
+
+/// Namespace URIs the readers recognise. Elements are matched by these,
+/// never by their prefix (`gpxtpx:`, `ns3:`, `tp1:` all name the same thing).
+pub mod ns {
+    /// GPX 1.0 and 1.1 share this stem (`.../GPX/1/0`, `.../GPX/1/1`).
+    pub const GPX_STEM: &str = "http://www.topografix.com/GPX/1/";
+    /// Garmin TrackPointExtension v1.
+    pub const TPX_V1: &str = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1";
+    /// Garmin TrackPointExtension v2.
+    pub const TPX_V2: &str = "http://www.garmin.com/xmlschemas/TrackPointExtension/v2";
+    /// Garmin PowerExtension v1 (`PowerInWatts`).
+    pub const POWER_V1: &str = "http://www.garmin.com/xmlschemas/PowerExtension/v1";
+    /// Cluetrust GPX data extension (`gpxdata:hr`, `cadence`, `temp`).
+    pub const CLUETRUST: &str = "http://www.cluetrust.com/XML/GPXDATA/1/0";
+    /// Garmin Training Center Database v2 (TCX); v1 differs only in the last digit.
+    pub const TCD_STEM: &str = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v";
+    /// Garmin ActivityExtension (TCX `TPX`, `LX`); v1 and v2.
+    pub const ACTIVITY_EXT_STEM: &str = "http://www.garmin.com/xmlschemas/ActivityExtension/v";
+}
+
+/// What an element's namespace is, as far as the readers care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NsClass {
+    /// No namespace (files that omit `xmlns`).
+    Unbound,
+    /// GPX 1.0 or 1.1.
+    Gpx,
+    /// Garmin TrackPointExtension v1 or v2.
+    Tpx,
+    /// Garmin PowerExtension v1.
+    Power,
+    /// Cluetrust GPX data.
+    Cluetrust,
+    /// Garmin Training Center Database (TCX).
+    Tcd,
+    /// Garmin ActivityExtension (TCX).
+    ActivityExt,
+    /// A prefix that was never declared (the file is not namespace-well-formed).
+    Undeclared,
+    /// Any other namespace.
+    Other,
+}
+
+/// Classify a resolved namespace.
+pub fn ns_class(r: &ResolveResult<'_>) -> NsClass {
+    match r {
+        ResolveResult::Unbound => NsClass::Unbound,
+        ResolveResult::Unknown(_) => NsClass::Undeclared,
+        ResolveResult::Bound(n) => {
+            let uri = n.into_inner().trim_end_matches('/');
+            if uri.starts_with(ns::GPX_STEM) {
+                NsClass::Gpx
+            } else if uri == ns::TPX_V1 || uri == ns::TPX_V2 {
+                NsClass::Tpx
+            } else if uri == ns::POWER_V1 {
+                NsClass::Power
+            } else if uri == ns::CLUETRUST {
+                NsClass::Cluetrust
+            } else if uri.starts_with(ns::TCD_STEM) {
+                NsClass::Tcd
+            } else if uri.starts_with(ns::ACTIVITY_EXT_STEM) {
+                NsClass::ActivityExt
+            } else {
+                NsClass::Other
+            }
+        }
+    }
+}
+
+/// Parse a decimal number, ignoring surrounding whitespace; `None` for
+/// anything else (`undefined`, `bad data`, `NaN`, infinities).
+pub fn parse_f64(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+}
 
 /// Parse an XML `dateTime` (RFC 3339, `Z` or an offset; a missing zone is
 /// taken as UTC, as GPX 1.1 requires) to UTC milliseconds and the offset in
-/// seconds it was written with (`None` for `Z` or no zone).
+/// seconds it was written with (`None` for `Z` or no zone). Fractions of a
+/// millisecond are truncated, as chrono's `timestamp_millis` does.
 pub fn parse_time(text: &str) -> Option<(i64, Option<i32>)> {
     let t = text.trim();
+    if let Some(r) = parse_time_fast(t.as_bytes()) {
+        return Some(r);
+    }
+    parse_time_chrono(t)
+}
+
+/// The general (slow) path: chrono's RFC 3339 parser, then a zone-less form.
+fn parse_time_chrono(t: &str) -> Option<(i64, Option<i32>)> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         let off = dt.offset().local_minus_utc();
         let zulu = t.ends_with('Z') || t.ends_with('z');
@@ -15,6 +112,218 @@ pub fn parse_time(text: &str) -> Option<(i64, Option<i32>)> {
     // No zone: UTC by the GPX 1.1 schema.
     let naive = chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
     Some((naive.and_utc().timestamp_millis(), None))
+}
+
+/// Fast path for `YYYY-MM-DDTHH:MM:SS(.f+)?(Z|±HH:MM)?`, the form every
+/// device writes. Anything else (leap seconds, odd separators, out-of-range
+/// fields) returns `None` and goes to chrono.
+fn parse_time_fast(b: &[u8]) -> Option<(i64, Option<i32>)> {
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let year = digits(&b[0..4])? as i64;
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    let hour = digits(&b[11..13])?;
+    let minute = digits(&b[14..16])?;
+    let second = digits(&b[17..19])?;
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0i64;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 3 {
+                millis = millis * 10 + i64::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 {
+            return None;
+        }
+        for _ in n..3 {
+            millis *= 10;
+        }
+    }
+    let offset_s: Option<i32> = match &b[i..] {
+        [] | [b'Z'] => None,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let h = digits(&[*h1, *h2])?;
+            let m = digits(&[*m1, *m2])?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let s = (h * 3600 + m * 60) as i32;
+            Some(if *sign == b'-' { -s } else { s })
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let local_s = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
+    let utc_s = local_s - i64::from(offset_s.unwrap_or(0));
+    Some((utc_s * 1000 + millis, offset_s))
+}
+
+/// ASCII digits to a number; `None` if any byte is not a digit.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date. Howard Hinnant,
+/// "chrono-Compatible Low-Level Date Algorithms", `days_from_civil`
+/// (<http://howardhinnant.github.io/date_algorithms.html#days_from_civil>).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400; // [0, 399]
+    let m = i64::from(m);
+    let mp = (m + 9) % 12; // March = 0
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1; // [0, 365]
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
+    era * 146_097 + doe - 719_468
+}
+
+/// Text content of one element, collected from text, CDATA and reference
+/// events into one reused buffer (no allocation per element once warm).
+#[derive(Debug, Default)]
+pub struct TextBuf {
+    buf: String,
+    /// Custom entity references met and left unexpanded (`&name;`).
+    pub unexpanded_entities: usize,
+}
+
+impl TextBuf {
+    /// Forget the current content (keeps the allocation).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+    }
+
+    /// Append literal text.
+    pub fn push(&mut self, s: &str) {
+        self.buf.push_str(s);
+    }
+
+    /// Append a reference (`lt`, `#65`, `#x41`, `name`): predefined entities
+    /// and character references are resolved; anything else is left out and
+    /// counted, never expanded.
+    pub fn push_ref(&mut self, name: &str) {
+        let c = match name {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "apos" => Some('\''),
+            "quot" => Some('"'),
+            _ => name.strip_prefix('#').and_then(|n| {
+                let v = match n.strip_prefix('x') {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                    None => n.parse::<u32>().ok(),
+                };
+                v.and_then(char::from_u32)
+            }),
+        };
+        match c {
+            Some(c) => self.buf.push(c),
+            None => self.unexpanded_entities += 1,
+        }
+    }
+
+    /// The content collected so far.
+    pub fn as_str(&self) -> &str {
+        &self.buf
+    }
+
+    /// The content, trimmed, or `None` when blank.
+    pub fn non_blank(&self) -> Option<String> {
+        let t = self.buf.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+}
+
+/// Make the bytes UTF-8 for quick-xml: a file that is not valid UTF-8 is
+/// read as ISO-8859-1 (what such files almost always are: old GPSBabel and
+/// Windows tools), with a warning unless the file declares it. UTF-16 is
+/// refused with a message saying so.
+pub fn as_utf8(bytes: &[u8]) -> Result<(Cow<'_, [u8]>, Option<String>), String> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err("the file is UTF-16, which is not supported; save it as UTF-8".into());
+    }
+    if std::str::from_utf8(bytes).is_ok() {
+        return Ok((Cow::Borrowed(bytes), None));
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_ascii_lowercase();
+    let declared_latin1 = [
+        "iso-8859-1",
+        "iso8859-1",
+        "latin1",
+        "latin-1",
+        "windows-1252",
+    ]
+    .iter()
+    .any(|e| head.contains(e));
+    // ISO-8859-1 maps each byte to the code point of the same value.
+    let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+    let warning = (!declared_latin1)
+        .then(|| "the file is not valid UTF-8; it was read as ISO-8859-1 (Latin-1)".to_string());
+    Ok((Cow::Owned(text.into_bytes()), warning))
+}
+
+/// A `Malformed` error naming quick-xml's reason and the byte position.
+pub fn malformed(
+    path: &str,
+    format: &'static str,
+    reason: impl std::fmt::Display,
+    at_byte: u64,
+) -> IngestError {
+    IngestError::Malformed {
+        path: path.to_string(),
+        format,
+        reason: format!("{reason} (at byte {at_byte})"),
+    }
+}
+
+/// The warning for a document whose XML breaks off after good data was read.
+pub fn broken_off_warning(reason: impl std::fmt::Display, at_byte: u64) -> String {
+    format!(
+        "XML error at byte {at_byte}: {reason}; the file is damaged or cut short: \
+         the data before the error was kept"
+    )
+}
+
+/// Where the reader's last error happened. quick-xml records a position
+/// for syntax errors only; for others the current position is the best
+/// there is.
+pub fn error_at<R>(reader: &NsReader<R>) -> u64 {
+    match reader.error_position() {
+        0 => reader.buffer_position(),
+        at => at,
+    }
 }
 
 #[cfg(test)]
@@ -36,5 +345,84 @@ mod tests {
             Some((1_777_790_530_500, None))
         );
         assert_eq!(parse_time("yesterday"), None);
+    }
+
+    #[test]
+    fn the_fast_time_path_agrees_with_chrono_on_many_forms() {
+        // chrono is the independent reference; the fast path must give the
+        // same millisecond and offset wherever it accepts a string.
+        let fracs = ["", ".5", ".25", ".207", ".2073437", ".999999999"];
+        let zones = [
+            "", "Z", "+00:00", "+01:00", "-08:00", "+05:45", "-00:30", "+14:00",
+        ];
+        let dates = [
+            "1901-12-13T20:45:52",
+            "1969-12-31T23:59:59",
+            "1970-01-01T00:00:00",
+            "2000-02-29T12:00:00",
+            "2024-02-29T23:59:59",
+            "2026-05-03T06:42:10",
+            "2100-03-01T00:00:01",
+            "0001-01-01T00:00:00",
+        ];
+        let mut checked = 0;
+        for d in dates {
+            for f in fracs {
+                for z in zones {
+                    let s = format!("{d}{f}{z}");
+                    let fast = parse_time_fast(s.as_bytes());
+                    assert!(fast.is_some(), "fast path refused {s}");
+                    assert_eq!(fast, parse_time_chrono(&s), "{s}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, dates.len() * fracs.len() * zones.len());
+    }
+
+    #[test]
+    fn impossible_dates_and_odd_forms_fall_back_to_chrono() {
+        for s in [
+            "2023-02-29T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-05-03T24:00:00Z",
+            "2026-05-03 06:42:10Z",
+            "2026-05-03T06:42:10.Z",
+            "2026-05-03T06:42:10+0200",
+        ] {
+            assert_eq!(parse_time_fast(s.as_bytes()), None, "{s}");
+            assert_eq!(parse_time(s), parse_time_chrono(s), "{s}");
+        }
+        // chrono reads a space separator; the answer must not change.
+        assert_eq!(
+            parse_time("2026-05-03 06:42:10Z"),
+            parse_time("2026-05-03T06:42:10Z")
+        );
+    }
+
+    #[test]
+    fn custom_entities_are_never_expanded_but_predefined_ones_are() {
+        let mut t = TextBuf::default();
+        t.push("a");
+        t.push_ref("lt");
+        t.push_ref("lol9");
+        t.push_ref("#65");
+        t.push_ref("#x42");
+        assert_eq!(t.as_str(), "a<AB");
+        assert_eq!(t.unexpanded_entities, 1);
+    }
+
+    #[test]
+    fn latin1_bytes_are_transcoded_with_a_warning_unless_declared() {
+        let undeclared = b"<gpx><name>Cerkni\xe8ko</name></gpx>";
+        let (text, warning) = as_utf8(undeclared).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&text).unwrap(),
+            "<gpx><name>Cerkni\u{e8}ko</name></gpx>"
+        );
+        assert!(warning.is_some());
+        let declared = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><gpx>\xe8</gpx>";
+        assert!(as_utf8(declared).unwrap().1.is_none());
+        assert!(as_utf8(b"\xff\xfe<\0g\0").is_err());
     }
 }
