@@ -15,3 +15,4 @@
 pub mod activity;
 pub mod error;
 pub mod ingest;
+pub mod simulate;
