@@ -19,5 +19,6 @@ pub mod error;
 pub mod ingest;
 pub mod pipeline;
 pub mod report;
+pub mod simulate;
 pub mod tags;
 pub mod timeline;

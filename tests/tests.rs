@@ -6,4 +6,5 @@ mod conformance;
 mod inspect;
 mod oracle_gpx;
 mod oracle_tcx;
+mod simulate;
 mod xml_corpus;

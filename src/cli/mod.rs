@@ -3,6 +3,7 @@
 
 mod analyze;
 mod inspect;
+mod simulate;
 
 use std::path::PathBuf;
 
@@ -30,6 +31,36 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write simulated runs with cramps and a planted truth (FIT/GPX/TCX,
+    /// cramps.csv, truth.json) to test the analysis against a known answer.
+    Simulate {
+        /// Output folder; created, and it must be empty unless --force.
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of runs.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Seed: the same seed writes byte-identical files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Planted ratio of slowed to kept-pace cramp durations (1 = no effect).
+        #[arg(long, default_value_t = 1.0)]
+        effect: f64,
+        /// Let severity confound response and duration (severe cramps are
+        /// more often slowed, walked or stopped, and last longer).
+        #[arg(long)]
+        confound: bool,
+        /// Formats to mix (mostly FIT, some GPX, few TCX).
+        #[arg(long, value_delimiter = ',', default_value = "fit,gpx,tcx", value_parser = simulate::parse_format)]
+        formats: Vec<cramplab::simulate::FileFormat>,
+        /// Gzip some activity files (about 30 % of FIT, 60 % of GPX/TCX).
+        #[arg(long)]
+        gzip: bool,
+        /// Write into a non-empty folder, first removing the files a previous
+        /// simulation there listed in its truth.json.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// How a run ended, for the exit status.
@@ -56,5 +87,24 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     match args.command {
         Command::Analyze(a) => analyze::run(&a),
         Command::Inspect { paths, json } => inspect::run(&inspect::Config { paths, json }),
+        Command::Simulate {
+            out,
+            runs,
+            seed,
+            effect,
+            confound,
+            formats,
+            gzip,
+            force,
+        } => simulate::run(&simulate::Config {
+            out,
+            runs,
+            seed,
+            effect,
+            confound,
+            formats,
+            gzip,
+            force,
+        }),
     }
 }
