@@ -196,8 +196,8 @@ impl<'p> Reader<'p> {
                 Event::GeneralRef(r) => {
                     if self.in_field() {
                         self.text.push_ref(&r);
-                    } else if !r.is_char_ref() {
-                        self.text.unexpanded_entities += 1;
+                    } else {
+                        self.text.skip_ref(&r);
                     }
                 }
                 Event::Eof => break,
@@ -728,6 +728,9 @@ mod tests {
         assert_eq!(a.waypoints[0].name, "cramp &");
         assert!(!a.device.unwrap_or_default().contains("lollol"));
         assert!(a.warnings.iter().any(|w| w.contains("2 custom entity")));
+        // Predefined entities in text the reader skips raise no warning.
+        let plain = doc("", &[""]).replace("<trk>", "<trk><name>Up &amp; down &#233;</name>");
+        assert_eq!(one(&plain).warnings, Vec::<String>::new());
     }
 
     #[test]

@@ -184,8 +184,8 @@ impl<'p> Reader<'p> {
                 Event::GeneralRef(r) => {
                     if self.in_field() {
                         self.text.push_ref(&r);
-                    } else if !r.is_char_ref() {
-                        self.text.unexpanded_entities += 1;
+                    } else {
+                        self.text.skip_ref(&r);
                     }
                 }
                 Event::Eof => break,
@@ -652,6 +652,27 @@ mod tests {
         assert_eq!(acts.len(), 2);
         assert!(acts[0].sport.is_running());
         assert!(!acts[1].sport.is_running());
+    }
+
+    #[test]
+    fn a_multisport_session_gives_one_activity_per_sport() {
+        let act = |sport: &str, t: &str| {
+            format!(
+                r#"<Activity Sport="{sport}"><Lap StartTime="{t}"><TotalTimeSeconds>1</TotalTimeSeconds>
+                <Track><Trackpoint><Time>{t}</Time></Trackpoint></Track></Lap></Activity>"#
+            )
+        };
+        let text = format!(
+            r#"<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">
+            <Activities><MultiSportSession><Id>2026-05-03T06:00:00Z</Id>
+            <FirstSport>{}</FirstSport><NextSport>{}</NextSport>
+            </MultiSportSession></Activities></TrainingCenterDatabase>"#,
+            act("Biking", "2026-05-03T06:00:00Z"),
+            act("Running", "2026-05-03T07:00:00Z"),
+        );
+        let acts = read("m.tcx", text.as_bytes()).expect("reads");
+        let sports: Vec<_> = acts.iter().map(|a| a.sport.clone()).collect();
+        assert_eq!(sports, vec![Sport::Cycling, Sport::Running]);
     }
 
     #[test]

@@ -234,23 +234,17 @@ impl TextBuf {
     /// and character references are resolved; anything else is left out and
     /// counted, never expanded.
     pub fn push_ref(&mut self, name: &str) {
-        let c = match name {
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "amp" => Some('&'),
-            "apos" => Some('\''),
-            "quot" => Some('"'),
-            _ => name.strip_prefix('#').and_then(|n| {
-                let v = match n.strip_prefix('x') {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                    None => n.parse::<u32>().ok(),
-                };
-                v.and_then(char::from_u32)
-            }),
-        };
-        match c {
+        match resolve_ref(name) {
             Some(c) => self.buf.push(c),
             None => self.unexpanded_entities += 1,
+        }
+    }
+
+    /// Note a reference met in text the reader does not keep: only custom
+    /// entities are counted (for the warning).
+    pub fn skip_ref(&mut self, name: &str) {
+        if resolve_ref(name).is_none() {
+            self.unexpanded_entities += 1;
         }
     }
 
@@ -263,6 +257,25 @@ impl TextBuf {
     pub fn non_blank(&self) -> Option<String> {
         let t = self.buf.trim();
         (!t.is_empty()).then(|| t.to_string())
+    }
+}
+
+/// The character a predefined entity or character reference stands for;
+/// `None` for a custom entity (which is never expanded).
+fn resolve_ref(name: &str) -> Option<char> {
+    match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "apos" => Some('\''),
+        "quot" => Some('"'),
+        _ => name.strip_prefix('#').and_then(|n| {
+            let v = match n.strip_prefix('x') {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => n.parse::<u32>().ok(),
+            };
+            v.and_then(char::from_u32)
+        }),
     }
 }
 
