@@ -8,7 +8,16 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = cli::Args::parse();
+    // clap exits with 2 on a usage error; DESIGN.md §4 keeps 2 for "some
+    // inputs failed", so a bad command line is 1 like anything else that
+    // stops before work begins.
+    let args = match cli::Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
     match cli::run(args) {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {

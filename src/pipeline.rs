@@ -255,7 +255,10 @@ pub struct Batch {
 impl Batch {
     /// Inputs that failed.
     pub fn failed(&self) -> usize {
-        self.files.iter().filter(|f| f.status == FileStatus::Error).count()
+        self.files
+            .iter()
+            .filter(|f| f.status == FileStatus::Error)
+            .count()
     }
 }
 
@@ -291,7 +294,12 @@ pub fn find_tag_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            for e in walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name().into_iter().flatten() {
+            for e in walkdir::WalkDir::new(p)
+                .follow_links(true)
+                .sort_by_file_name()
+                .into_iter()
+                .flatten()
+            {
                 if e.file_type().is_file() && e.file_name().eq_ignore_ascii_case("cramps.csv") {
                     out.push(e.path().to_path_buf());
                 }
@@ -390,7 +398,9 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
     if let Some(n) = cfg.threads {
         pool = pool.num_threads(n.max(1));
     }
-    let pool = pool.build().map_err(|_| BatchError::Threads(cfg.threads.unwrap_or(0)))?;
+    let pool = pool
+        .build()
+        .map_err(|_| BatchError::Threads(cfg.threads.unwrap_or(0)))?;
     let per_source: Vec<(Vec<Reduced>, Vec<FileResult>, usize)> = pool.install(|| {
         sources
             .par_iter()
@@ -422,7 +432,9 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
             d.file.path, kept_path, kept_path
         ));
         d.file.status = FileStatus::Skipped;
-        d.file.error = Some(format!("duplicate of {kept_path} (the richer recording was analysed)"));
+        d.file.error = Some(format!(
+            "duplicate of {kept_path} (the richer recording was analysed)"
+        ));
         d.analysed = false;
         let tags: Vec<CrampTag> = d.cramps.drain(..).map(|m| m.tag).collect();
         d.file.cramps = 0;
@@ -437,7 +449,9 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         let mut extra: Vec<CrampTag> = extra
             .into_iter()
             .filter(|t| {
-                !k.cramps.iter().any(|m| (m.tag.onset_utc - t.onset_utc).num_seconds().abs() <= 10)
+                !k.cramps
+                    .iter()
+                    .any(|m| (m.tag.onset_utc - t.onset_utc).num_seconds().abs() <= 10)
             })
             .collect();
         if extra.is_empty() {
@@ -481,7 +495,8 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
     let placebo_slowdowns: Vec<f64> = placebo.iter().filter_map(|o| o.slowdown_pct).collect();
     let threshold_pct = response::personal_threshold(&placebo_slowdowns, &cfg.threshold);
     let placebo_owned: Vec<Observation> = placebo.iter().map(|o| (*o).clone()).collect();
-    let placebo_slowed_pct = response::placebo_slowed_pct(&placebo_owned, threshold_pct, &cfg.response);
+    let placebo_slowed_pct =
+        response::placebo_slowed_pct(&placebo_owned, threshold_pct, &cfg.response);
 
     let mut cramps = Vec::new();
     for (run, r) in analysed.iter().enumerate() {
@@ -541,17 +556,24 @@ fn process_source(
     for loaded in container::load(source, &cfg.limits) {
         match loaded.outcome {
             LoadOutcome::Read(acts) => {
-                let mut resolved: Vec<Resolved> = acts.iter().map(|a| resolve_rows(a, rows, cfg)).collect();
+                let mut resolved: Vec<Resolved> =
+                    acts.iter().map(|a| resolve_rows(a, rows, cfg)).collect();
                 // A row that tags one session of a multisport file is no
                 // problem for the file's other sessions.
-                let matched: std::collections::HashSet<usize> =
-                    resolved.iter().flat_map(|r| r.found.iter().map(|(i, _)| *i)).collect();
+                let matched: std::collections::HashSet<usize> = resolved
+                    .iter()
+                    .flat_map(|r| r.found.iter().map(|(i, _)| *i))
+                    .collect();
                 for r in &mut resolved {
                     r.problems.retain(|(i, _)| !matched.contains(i));
                 }
                 let several = acts.len() > 1;
                 for (k, (act, res)) in acts.into_iter().zip(resolved).enumerate() {
-                    let display = if several { format!("{}#{}", act.path, k + 1) } else { act.path.clone() };
+                    let display = if several {
+                        format!("{}#{}", act.path, k + 1)
+                    } else {
+                        act.path.clone()
+                    };
                     reduced.push(reduce(act, display, res, source_index, k, cfg, extra_tags));
                 }
             }
@@ -597,7 +619,9 @@ fn resolve_rows(act: &Activity, rows: &[TagRow], cfg: &Config) -> Resolved {
         match tags::resolve_for(row, act, &cfg.tag_options) {
             Resolution::NotThis => {}
             Resolution::Matches(tag) => r.found.push((i, tag)),
-            Resolution::Problem(reason) => r.problems.push((i, format!("{}: {reason}", row.location()))),
+            Resolution::Problem(reason) => r
+                .problems
+                .push((i, format!("{}: {reason}", row.location()))),
         }
     }
     r
@@ -623,7 +647,10 @@ fn reduce(
     warnings.extend(infile_warnings);
     // An in-file tag that the CSV repeats (a lap press also typed in) counts once.
     for t in infile {
-        if !found.iter().any(|f| (f.onset_utc - t.onset_utc).num_seconds().abs() <= 10) {
+        if !found
+            .iter()
+            .any(|f| (f.onset_utc - t.onset_utc).num_seconds().abs() <= 10)
+        {
             found.push(t);
         }
     }
@@ -633,13 +660,21 @@ fn reduce(
     let analysed = cfg.sport.accepts(&act.sport);
     let file = FileResult {
         path: display,
-        status: if analysed { FileStatus::Ok } else { FileStatus::Skipped },
+        status: if analysed {
+            FileStatus::Ok
+        } else {
+            FileStatus::Skipped
+        },
         error: (!analysed).then(|| {
-            format!("sport is {}; only {} is analysed (see --sport)", act.sport.as_str(), match &cfg.sport {
-                SportFilter::Running => "running".to_string(),
-                SportFilter::All => "every sport".to_string(),
-                SportFilter::Only(s) => s.as_str().to_string(),
-            })
+            format!(
+                "sport is {}; only {} is analysed (see --sport)",
+                act.sport.as_str(),
+                match &cfg.sport {
+                    SportFilter::Running => "running".to_string(),
+                    SportFilter::All => "every sport".to_string(),
+                    SportFilter::Only(s) => s.as_str().to_string(),
+                }
+            )
         }),
         format: Some(act.format.as_str()),
         sport: Some(act.sport.as_str().to_string()),
@@ -691,8 +726,14 @@ fn reduce(
             window,
         });
     }
-    r.placebo = align::placebo_moments(&tl, &onsets, &cfg.placebo, &cfg.windows, path_seed(&r.file.path, cfg.compare.seed))
-        .moments;
+    r.placebo = align::placebo_moments(
+        &tl,
+        &onsets,
+        &cfg.placebo,
+        &cfg.windows,
+        path_seed(&r.file.path, cfg.compare.seed),
+    )
+    .moments;
     r.file.cramps = r.cramps.len();
     r.file.warnings = warnings;
     r
@@ -702,7 +743,9 @@ fn reduce(
 /// half of the shorter one (DESIGN.md §2); the richest is kept: FIT first,
 /// then most channels, then most samples, then path order.
 fn find_duplicates(acts: &[Reduced]) -> Vec<(usize, usize)> {
-    let mut order: Vec<usize> = (0..acts.len()).filter(|&i| acts[i].file.status != FileStatus::Error).collect();
+    let mut order: Vec<usize> = (0..acts.len())
+        .filter(|&i| acts[i].file.status != FileStatus::Error)
+        .collect();
     order.sort_by_key(|&i| (acts[i].start_utc, acts[i].file.path.clone()));
     let better = |a: usize, b: usize| {
         let (ra, rb) = (acts[a].file.richness, acts[b].file.richness);
@@ -717,8 +760,9 @@ fn find_duplicates(acts: &[Reduced]) -> Vec<(usize, usize)> {
             if dropped.contains_key(&i) || dropped.contains_key(&j) {
                 continue;
             }
-            let overlap = (acts[i].end_utc.min(acts[j].end_utc) - acts[j].start_utc.max(acts[i].start_utc))
-                .num_milliseconds() as f64;
+            let overlap = (acts[i].end_utc.min(acts[j].end_utc)
+                - acts[j].start_utc.max(acts[i].start_utc))
+            .num_milliseconds() as f64;
             let shorter = (acts[i].end_utc - acts[i].start_utc)
                 .min(acts[j].end_utc - acts[j].start_utc)
                 .num_milliseconds() as f64;
@@ -761,7 +805,9 @@ fn finish_cramps(r: &Reduced, run: u32, threshold_pct: f64, cfg: &Config) -> Vec
         let (outcome, remaining_s) = match end_rel {
             _ if overlaps => (CrampOutcome::Excluded, None),
             None => (CrampOutcome::NoEnd, None),
-            Some(_) if m.end_s.is_some_and(|e| e > m.recording_end_s + 1.0) => (CrampOutcome::Censored, None),
+            Some(_) if m.end_s.is_some_and(|e| e > m.recording_end_s + 1.0) => {
+                (CrampOutcome::Censored, None)
+            }
             Some(d) if d <= landmark_s => (CrampOutcome::EndedInWindow, None),
             Some(d) => (CrampOutcome::Landmark, Some(d - landmark_s)),
         };
@@ -818,7 +864,10 @@ fn records(cramps: &[CrampResult]) -> Vec<CrampRecord> {
         .iter()
         .map(|c| {
             let first_in_run = seen_runs.insert(c.run);
-            let usable = !matches!(c.outcome, CrampOutcome::Excluded | CrampOutcome::NoEnd | CrampOutcome::Censored);
+            let usable = !matches!(
+                c.outcome,
+                CrampOutcome::Excluded | CrampOutcome::NoEnd | CrampOutcome::Censored
+            );
             CrampRecord {
                 run: c.run,
                 severity: c.severity,

@@ -1,6 +1,7 @@
 //! One integration-test binary (as ripgrep does): each module tests one
 //! subcommand or one promise, running the real `cramplab` binary where it can.
 
+mod analyze;
 mod common;
 mod conformance;
 mod inspect;

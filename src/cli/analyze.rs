@@ -52,10 +52,20 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "PCT", help_heading = "Method")]
     threshold: Option<f64>,
     /// Lowest personal threshold T, percent.
-    #[arg(long, value_name = "PCT", default_value_t = 10.0, help_heading = "Method")]
+    #[arg(
+        long,
+        value_name = "PCT",
+        default_value_t = 10.0,
+        help_heading = "Method"
+    )]
     threshold_floor: f64,
     /// Highest personal threshold T, percent.
-    #[arg(long, value_name = "PCT", default_value_t = 30.0, help_heading = "Method")]
+    #[arg(
+        long,
+        value_name = "PCT",
+        default_value_t = 30.0,
+        help_heading = "Method"
+    )]
     threshold_cap: f64,
     /// Baseline window, seconds relative to onset.
     #[arg(long, value_name = "FROM:TO", default_value = "-120:-15", value_parser = parse_window, allow_hyphen_values = true, help_heading = "Method")]
@@ -67,35 +77,78 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FROM:TO", default_value = "3:18", value_parser = parse_window, allow_hyphen_values = true, help_heading = "Method")]
     response_window: RelWindow,
     /// Share of the response window paused that makes a response "stopped".
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.5, help_heading = "Method")]
+    #[arg(
+        long,
+        value_name = "FRACTION",
+        default_value_t = 0.5,
+        help_heading = "Method"
+    )]
     stop_paused_fraction: f64,
     /// Median speed (m/s) in the response window below which it is "stopped".
-    #[arg(long, value_name = "MPS", default_value_t = 0.5, help_heading = "Method")]
+    #[arg(
+        long,
+        value_name = "MPS",
+        default_value_t = 0.5,
+        help_heading = "Method"
+    )]
     stop_speed: f64,
     /// Median cadence (steps/min) below which a response is "walked".
-    #[arg(long, value_name = "SPM", default_value_t = 140.0, help_heading = "Method")]
+    #[arg(
+        long,
+        value_name = "SPM",
+        default_value_t = 140.0,
+        help_heading = "Method"
+    )]
     walk_cadence: f64,
     /// Without cadence: median speed (m/s) below which a response is "walked".
-    #[arg(long, value_name = "MPS", default_value_t = 1.8, help_heading = "Method")]
+    #[arg(
+        long,
+        value_name = "MPS",
+        default_value_t = 1.8,
+        help_heading = "Method"
+    )]
     walk_speed: f64,
     /// Random non-cramp moments per run for the threshold and placebo check.
     #[arg(long, value_name = "N", default_value_t = 200, help_heading = "Method")]
     placebo_moments: usize,
     /// Bootstrap resamples (over whole runs).
-    #[arg(long, value_name = "N", default_value_t = 10_000, help_heading = "Method")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10_000,
+        help_heading = "Method"
+    )]
     bootstrap: usize,
     /// Permutations for the stratified test.
-    #[arg(long, value_name = "N", default_value_t = 9_999, help_heading = "Method")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 9_999,
+        help_heading = "Method"
+    )]
     permutations: usize,
     /// Seed for every random draw (results are reproducible).
-    #[arg(long, value_name = "S", default_value_t = 20_260_503, help_heading = "Method")]
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 20_260_503,
+        help_heading = "Method"
+    )]
     seed: u64,
 }
 
 fn parse_window(s: &str) -> Result<RelWindow, String> {
-    let (a, b) = s.split_once(':').ok_or("write the window as FROM:TO in seconds, e.g. -120:-15")?;
-    let from_s: f64 = a.trim().parse().map_err(|_| format!("{a:?} is not a number of seconds"))?;
-    let to_s: f64 = b.trim().parse().map_err(|_| format!("{b:?} is not a number of seconds"))?;
+    let (a, b) = s
+        .split_once(':')
+        .ok_or("write the window as FROM:TO in seconds, e.g. -120:-15")?;
+    let from_s: f64 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("{a:?} is not a number of seconds"))?;
+    let to_s: f64 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("{b:?} is not a number of seconds"))?;
     if to_s <= from_s {
         return Err(format!("the window {s} ends before it begins"));
     }
@@ -105,7 +158,11 @@ fn parse_window(s: &str) -> Result<RelWindow, String> {
 impl AnalyzeArgs {
     /// The plain configuration the library sees.
     fn config(&self) -> pipeline::Config {
-        let paths = if self.paths.is_empty() { vec![PathBuf::from(".")] } else { self.paths.clone() };
+        let paths = if self.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            self.paths.clone()
+        };
         let mut cfg = pipeline::Config::new(paths);
         cfg.tag_files = self.tags.clone();
         cfg.tag_options.tz = self.tz;
@@ -135,7 +192,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
     let cfg = args.config();
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = if show_progress {
-        let n = cramplab::ingest::container::discover(&cfg.paths).sources.len() as u64;
+        let n = cramplab::ingest::container::discover(&cfg.paths)
+            .sources
+            .len() as u64;
         let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} files  {msg}  {per_sec}  eta {eta}")
@@ -156,11 +215,19 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
     let batch = pipeline::run(&cfg, &on_file).context("cannot analyse")?;
     bar.finish_and_clear();
     report(args, &batch)?;
-    Ok(if batch.failed() > 0 { Status::SomeFailed } else { Status::Ok })
+    Ok(if batch.failed() > 0 {
+        Status::SomeFailed
+    } else {
+        Status::Ok
+    })
 }
 
 fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
-    for f in batch.files.iter().filter(|f| f.status == pipeline::FileStatus::Error) {
+    for f in batch
+        .files
+        .iter()
+        .filter(|f| f.status == pipeline::FileStatus::Error)
+    {
         eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
     }
     let mut out = std::io::stdout().lock();

@@ -41,7 +41,8 @@ impl Json {
 
 impl Exporter for Json {
     fn render(&self, batch: &Batch) -> Vec<u8> {
-        let mut out = serde_json::to_vec_pretty(&Json::value(batch)).expect("a JSON value always serialises");
+        let mut out =
+            serde_json::to_vec_pretty(&Json::value(batch)).expect("a JSON value always serialises");
         out.push(b'\n');
         out
     }

@@ -59,8 +59,16 @@ How to tag them:
 impl Exporter for Terminal {
     fn render(&self, b: &Batch) -> Vec<u8> {
         let mut s = String::new();
-        let ok = b.files.iter().filter(|f| f.status == FileStatus::Ok).count();
-        let skipped = b.files.iter().filter(|f| f.status == FileStatus::Skipped).count();
+        let ok = b
+            .files
+            .iter()
+            .filter(|f| f.status == FileStatus::Ok)
+            .count();
+        let skipped = b
+            .files
+            .iter()
+            .filter(|f| f.status == FileStatus::Skipped)
+            .count();
         let _ = writeln!(
             s,
             "cramplab: {ok} activit{} analysed, {skipped} skipped, {} failed; {} cramp(s) tagged",
@@ -75,7 +83,14 @@ impl Exporter for Terminal {
         }
         let c = &b.comparison;
         let _ = writeln!(s, "\n{}\n", c.summary);
-        let _ = writeln!(s, "Verdict: {}", serde_json::to_value(c.verdict).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default());
+        let _ = writeln!(
+            s,
+            "Verdict: {}",
+            serde_json::to_value(c.verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        );
         let _ = writeln!(
             s,
             "Primary: time a cramp lasted beyond +{:.0} s, precise onsets, severity strata",
@@ -124,9 +139,15 @@ impl Exporter for Terminal {
         let _ = writeln!(
             s,
             "\nResponses: {}",
-            [Response::KeptPace, Response::Slowed, Response::Walked, Response::Stopped, Response::Unknown]
-                .map(|r| format!("{} {}", name(r), count(r)))
-                .join(", ")
+            [
+                Response::KeptPace,
+                Response::Slowed,
+                Response::Walked,
+                Response::Stopped,
+                Response::Unknown
+            ]
+            .map(|r| format!("{} {}", name(r), count(r)))
+            .join(", ")
         );
         let oc = |o: CrampOutcome| b.cramps.iter().filter(|x| x.outcome == o).count();
         let _ = writeln!(
@@ -138,7 +159,10 @@ impl Exporter for Terminal {
             oc(CrampOutcome::Censored),
             oc(CrampOutcome::Excluded)
         );
-        for (title, list) in [("Secondary comparisons", &c.secondary), ("Sensitivity analyses", &c.sensitivity)] {
+        for (title, list) in [
+            ("Secondary comparisons", &c.secondary),
+            ("Sensitivity analyses", &c.sensitivity),
+        ] {
             if list.is_empty() {
                 continue;
             }
@@ -152,7 +176,10 @@ impl Exporter for Terminal {
                     x.n_reference,
                     ratio_line(x),
                     opt(x.p_value, 4),
-                    serde_json::to_value(x.verdict).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+                    serde_json::to_value(x.verdict)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
                 );
             }
         }
@@ -175,7 +202,11 @@ fn write_warnings(s: &mut String, b: &Batch) {
     if b.warnings.is_empty() && per_file == 0 {
         return;
     }
-    let _ = writeln!(s, "\nWarnings ({} general, {per_file} in files; all in --json):", b.warnings.len());
+    let _ = writeln!(
+        s,
+        "\nWarnings ({} general, {per_file} in files; all in --json):",
+        b.warnings.len()
+    );
     for w in b.warnings.iter().take(15) {
         let _ = writeln!(s, "  {w}");
     }

@@ -1,0 +1,270 @@
+//! `cramplab analyze` end to end, on files written by `cramplab simulate`
+//! where the truth is planted, and on the bundled sample history.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::{cramplab, root};
+
+/// Simulate a history into `dir` with the real binary.
+fn simulate(dir: &Path, runs: u32, seed: u64, extra: &[&str]) {
+    let out = cramplab()
+        .args(["simulate", "--out"])
+        .arg(dir)
+        .args(["--runs", &runs.to_string(), "--seed", &seed.to_string()])
+        .args(extra)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "simulate failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `analyze --json` with fewer resamples (the statistics are tested
+/// elsewhere; here the classes and the plumbing are).
+fn analyze_json(args: &[&std::ffi::OsStr], tz: &str) -> (Value, i32, String) {
+    let out = cramplab()
+        .env("TZ", tz)
+        .args([
+            "analyze",
+            "--json",
+            "--bootstrap",
+            "999",
+            "--permutations",
+            "999",
+        ])
+        .args(args)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let v =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("no JSON ({e}): {stderr}"));
+    (v, out.status.code().unwrap_or(-1), stderr)
+}
+
+fn truth(dir: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("truth.json")).expect("truth.json"))
+        .expect("JSON")
+}
+
+/// Pair each analysed cramp with the simulated one whose tagged onset it is.
+fn paired<'a>(result: &'a Value, truth: &'a Value) -> Vec<(&'a Value, &'a Value)> {
+    let mut out = Vec::new();
+    for c in result["cramps"].as_array().expect("cramps") {
+        let file = c["file"].as_str().expect("file");
+        let start = chrono::DateTime::parse_from_rfc3339(c["start_utc"].as_str().expect("start"))
+            .expect("time");
+        let found = truth["cramps"]
+            .as_array()
+            .expect("truth cramps")
+            .iter()
+            .find(|t| {
+                let tagged = t["tag_start_utc"]
+                    .as_str()
+                    .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+                file.ends_with(t["file"].as_str().unwrap_or("?"))
+                    && tagged.is_some_and(|ts| (ts - start).num_seconds().abs() <= 1)
+            });
+        if let Some(t) = found {
+            out.push((c, t));
+        }
+    }
+    out
+}
+
+#[test]
+fn precisely_tagged_cramps_get_the_response_they_were_simulated_with() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    simulate(dir.path(), 40, 7, &["--effect", "0.5"]);
+    let (result, code, stderr) = analyze_json(&[dir.path().as_os_str()], "UTC");
+    assert_eq!(code, 0, "{stderr}");
+    let t = truth(dir.path());
+    let pairs = paired(&result, &t);
+    let tagged = t["summary"]["tagged"].as_u64().expect("count") as usize;
+    assert!(
+        pairs.len() * 10 >= tagged * 9,
+        "only {} of {tagged} tagged cramps were found",
+        pairs.len()
+    );
+    let precise: Vec<_> = pairs.iter().filter(|(c, _)| c["approx"] == false).collect();
+    let agree = precise
+        .iter()
+        .filter(|(c, t)| c["response"] == t["response"])
+        .count();
+    let share = agree as f64 / precise.len() as f64;
+    let confusions: Vec<String> = precise
+        .iter()
+        .filter(|(c, t)| c["response"] != t["response"])
+        .map(|(c, t)| {
+            format!(
+                "{} {} → {} ({})",
+                c["file"], t["response"], c["response"], c["slowdown_pct"]
+            )
+        })
+        .collect();
+    assert!(
+        share >= 0.85,
+        "{agree}/{} agree ({share:.2}); misclassified:\n{}",
+        precise.len(),
+        confusions.join("\n")
+    );
+}
+
+#[test]
+fn cramps_run_through_on_hills_stay_kept_pace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    simulate(dir.path(), 40, 11, &[]);
+    let (result, _, _) = analyze_json(&[dir.path().as_os_str()], "UTC");
+    let t = truth(dir.path());
+    let hilly: std::collections::HashSet<&str> = t["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter(|r| r["course"] != "flat")
+        .filter_map(|r| r["file"].as_str())
+        .collect();
+    let kept: Vec<_> = paired(&result, &t)
+        .into_iter()
+        .filter(|(c, t)| t["response"] == "kept_pace" && c["approx"] == false)
+        .filter(|(_, t)| t["file"].as_str().is_some_and(|f| hilly.contains(f)))
+        .collect();
+    assert!(
+        kept.len() >= 10,
+        "too few kept-pace cramps on hills to judge: {}",
+        kept.len()
+    );
+    let still_kept = kept
+        .iter()
+        .filter(|(c, _)| c["response"] == "kept_pace")
+        .count();
+    assert!(
+        still_kept * 100 >= kept.len() * 85,
+        "{still_kept}/{} hill cramps stayed kept_pace",
+        kept.len()
+    );
+}
+
+#[test]
+fn the_sample_history_finds_that_slowing_down_went_with_shorter_cramps() {
+    let (result, code, stderr) = analyze_json(&[root().join("sample-data").as_os_str()], "UTC");
+    assert_eq!(code, 0, "{stderr}");
+    let c = &result["comparison"];
+    assert_eq!(c["verdict"], "shorter", "{c:#}");
+    assert!(c["ci_high"].as_f64().expect("ci") < 1.0);
+}
+
+#[test]
+fn results_do_not_depend_on_the_time_zone_or_the_thread_count() {
+    let dir = root().join("sample-data");
+    let a = cramplab()
+        .env("TZ", "UTC")
+        .args([
+            "analyze",
+            "--json",
+            "--bootstrap",
+            "999",
+            "--permutations",
+            "999",
+            "-j",
+            "1",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let b = cramplab()
+        .env("TZ", "Asia/Kolkata")
+        .args([
+            "analyze",
+            "--json",
+            "--bootstrap",
+            "999",
+            "--permutations",
+            "999",
+            "-j",
+            "2",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert!(a.status.success());
+    assert!(
+        a.stdout == b.stdout,
+        "analyze --json differs between TZ/thread settings"
+    );
+}
+
+#[test]
+fn activities_without_any_tags_get_instructions_instead_of_an_empty_result() {
+    let out = cramplab()
+        .arg("analyze")
+        .arg(root().join("sample-data/real"))
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("No cramps are tagged"), "{text}");
+    assert!(
+        text.contains("cramps.csv") && text.contains("--lap-tags"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_tag_rows_are_reported_by_line_and_the_good_rows_still_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = root().join("sample-data/real/tormoder-fit__activity-small-fenix2-run.fit");
+    std::fs::copy(&run, dir.path().join("run.fit")).expect("copy");
+    std::fs::write(
+        dir.path().join("cramps.csv"),
+        "file,start,end,severity\nrun.fit,+20:00,+21:10,2\nrun.fit,half past,+22:00,1\nrun.fit,+30:00,+31:00,extreme\n",
+    )
+    .expect("write");
+    let (v, code, stderr) = analyze_json(&[dir.path().as_os_str()], "UTC");
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(v["cramps"].as_array().map(Vec::len), Some(1), "{v:#}");
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        warnings.iter().any(|w| w.contains("line 3")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("line 4") && w.contains("severity")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn an_unreadable_tag_file_stops_with_exit_status_1() {
+    let run = root().join("sample-data/real/tormoder-fit__activity-small-fenix2-run.fit");
+    let out = cramplab()
+        .args(["analyze", "--tags", "no-such-cramps.csv"])
+        .arg(&run)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-cramps.csv"));
+}
+
+#[test]
+fn bad_arguments_exit_with_status_1() {
+    let out = cramplab()
+        .args(["analyze", "--baseline-window", "10:-5"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
