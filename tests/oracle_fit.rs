@@ -447,6 +447,8 @@ fn mangled_fit_bytes_never_panic() {
         "tormoder-fit__unterminated-strings.fit",
         "python-fitparse__garmin-fenix-5-run.fit",
         "python-fitparse__elemnt-bolt-no-application-id-inside-developer-data-id.fit",
+        "python-fitparse__event_timestamp.fit",
+        "python-fitparse__compressed-speed-distance.fit",
     ] {
         let good = std::fs::read(corpus().join("fit").join(file)).unwrap();
         for _ in 0..150 {

@@ -106,12 +106,12 @@ pub fn read(path: &str, bytes: &[u8]) -> Result<Vec<Activity>, IngestError> {
         reason,
     };
     if col.segments == 0 {
-        return Err(malformed(match stop {
-            Some(Stop { at, .. }) if at == 0 && bytes.len() >= 12 => {
+        return Err(malformed(match stop.map(|s| s.kind) {
+            Some(StopKind::NotFit) => {
                 "no FIT header (a FIT file starts with a 12- or 14-byte header holding '.FIT')"
                     .to_string()
             }
-            _ => format!("{} bytes are too short for a FIT header", bytes.len()),
+            _ => format!("{} byte(s) are too few for a FIT header", bytes.len()),
         }));
     }
     if col.track.is_empty() {
@@ -126,9 +126,19 @@ pub fn read(path: &str, bytes: &[u8]) -> Result<Vec<Activity>, IngestError> {
         };
     }
 
-    let mut warnings = crc_warnings(bytes);
+    let (mut warnings, segments_end) = check_segments(bytes);
     if let Some(s) = stop {
-        warnings.push(s.warning(bytes.len(), col.track.len()));
+        warnings.push(match s.kind {
+            StopKind::NotFit => format!(
+                "{} byte(s) after the last FIT segment are not FIT data and were ignored",
+                bytes.len().saturating_sub(segments_end)
+            ),
+            _ => format!(
+                "{}; kept the {} record(s) decoded before the damage, anything after it is lost",
+                s.describe(bytes.len()),
+                col.track.len()
+            ),
+        });
     }
     col.file_warnings(&mut warnings);
     col.drop_stray_records(&mut warnings);
@@ -169,19 +179,6 @@ impl Stop {
             ),
             StopKind::NotFit => format!("bytes from {} on are not FIT data", self.at),
             StopKind::Other => format!("decoding failed at byte {}", self.at),
-        }
-    }
-
-    fn warning(&self, len: usize, records: usize) -> String {
-        match self.kind {
-            StopKind::NotFit => format!(
-                "{} trailing byte(s) after the last FIT segment are not FIT data and were ignored",
-                len.saturating_sub(self.at)
-            ),
-            _ => format!(
-                "{}; kept the {records} record(s) decoded before the damage, anything after it is lost",
-                self.describe(len)
-            ),
         }
     }
 }
@@ -1126,11 +1123,12 @@ fn crc16(bytes: &[u8]) -> u16 {
 }
 
 /// Check every complete segment's header and file CRC; mismatches become
-/// warnings (the records are read regardless). A header CRC of 0 means "not
+/// warnings (the records are read regardless). Also returns the byte offset
+/// just past the last complete segment. A header CRC of 0 means "not
 /// computed" (FIT protocol). The file CRC covers the header too; with a valid
 /// header CRC that equals a CRC over the data alone (a CRC over data followed
 /// by its own CRC is 0), which some writers use, so both are accepted.
-fn crc_warnings(bytes: &[u8]) -> Vec<String> {
+fn check_segments(bytes: &[u8]) -> (Vec<String>, usize) {
     let mut out = Vec::new();
     let mut off = 0usize;
     let mut segment = 0;
@@ -1166,7 +1164,7 @@ fn crc_warnings(bytes: &[u8]) -> Vec<String> {
         }
         off = end + 2;
     }
-    out
+    (out, off)
 }
 
 #[cfg(test)]
@@ -1620,6 +1618,42 @@ mod tests {
         fn a_clean_file_has_no_warning() {
             let a = read("c.fit", &encode(run_of(5, FitSport::RUNNING))).unwrap();
             assert!(a[0].warnings.is_empty(), "{:?}", a[0].warnings);
+        }
+
+        #[test]
+        fn trailing_bytes_after_the_last_segment_are_ignored_with_a_warning() {
+            let mut bytes = encode(run_of(5, FitSport::RUNNING));
+            bytes.extend([0u8; 10]);
+            let a = read("z.fit", &bytes).unwrap();
+            assert_eq!(a[0].samples.len(), 5);
+            assert!(
+                a[0].warnings
+                    .iter()
+                    .any(|w| w.starts_with("10 byte(s) after the last FIT segment")),
+                "{:?}",
+                a[0].warnings
+            );
+        }
+
+        #[test]
+        fn a_chained_file_continuing_one_recording_is_one_activity() {
+            let mut first = vec![file_id(File::ACTIVITY)];
+            first.extend((0..5).map(|i| record(T0 + i, 85)));
+            let mut second: Vec<Message> = (5..10).map(|i| record(T0 + i, 85)).collect();
+            second.push(session(T0, 9, FitSport::RUNNING));
+            let mut bytes = encode(first);
+            bytes.extend(encode(second));
+            let a = read("chain.fit", &bytes).unwrap();
+            assert_eq!(a.len(), 1);
+            assert_eq!(a[0].samples.len(), 10);
+            assert!(a[0].warnings.is_empty(), "{:?}", a[0].warnings);
+        }
+
+        #[test]
+        fn a_file_cut_inside_its_header_is_malformed() {
+            let bytes = encode(run_of(5, FitSport::RUNNING));
+            let e = read("h.fit", &bytes[..10]).unwrap_err();
+            assert!(matches!(e, IngestError::Malformed { .. }), "{e}");
         }
 
         #[test]
