@@ -5,6 +5,7 @@ mod analyze;
 mod common;
 mod conformance;
 mod inspect;
+mod oracle_fit;
 mod oracle_gpx;
 mod oracle_tcx;
 mod simulate;
