@@ -175,6 +175,8 @@ pub struct CrampResult {
     pub response: Response,
     /// 100·(1 − GAP(response)/GAP(baseline)); negative = sped up.
     pub slowdown_pct: Option<f64>,
+    /// The threshold T of this cramp's run, percent.
+    pub threshold_pct: f64,
     /// Mean raw speed, baseline window.
     pub baseline_speed_mps: Option<f64>,
     /// Mean raw speed, response window (paused = 0).
@@ -238,8 +240,10 @@ pub struct Batch {
     pub cramps: Vec<CrampResult>,
     /// The comparison and verdict.
     pub comparison: Comparison,
-    /// The threshold T used, percent.
+    /// The threshold T: the median of the runs' own thresholds, percent.
     pub threshold_pct: f64,
+    /// Lowest and highest per-run threshold, percent.
+    pub threshold_range_pct: Option<(f64, f64)>,
     /// Share of placebo moments called slowed, percent.
     pub placebo_slowed_pct: Option<f64>,
     /// Placebo moments measured.
@@ -341,6 +345,26 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,
     }
+}
+
+/// Fewer placebo moments than this in a run (a run under ~10 minutes): its
+/// threshold is the pooled one.
+pub const MIN_RUN_PLACEBO: usize = 50;
+
+fn median_of(v: &[f64]) -> Option<f64> {
+    let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if s.is_empty() {
+        return None;
+    }
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    Some(if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 })
+}
+
+fn range_of(v: &[f64]) -> Option<(f64, f64)> {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo.is_finite() && hi.is_finite()).then_some((lo, hi))
 }
 
 /// FNV-1a 64-bit hash of the path: the placebo seed of an activity, so the
@@ -490,17 +514,48 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
     reduced.sort_by(|a, b| a.file.path.cmp(&b.file.path));
     let analysed: Vec<&Reduced> = reduced.iter().filter(|r| r.analysed).collect();
 
-    // The runner's own threshold from the placebo moments of every run.
-    let placebo: Vec<&Observation> = analysed.iter().flat_map(|r| r.placebo.iter()).collect();
-    let placebo_slowdowns: Vec<f64> = placebo.iter().filter_map(|o| o.slowdown_pct).collect();
-    let threshold_pct = response::personal_threshold(&placebo_slowdowns, &cfg.threshold);
-    let placebo_owned: Vec<Observation> = placebo.iter().map(|o| (*o).clone()).collect();
-    let placebo_slowed_pct =
-        response::placebo_slowed_pct(&placebo_owned, threshold_pct, &cfg.response);
+    // The threshold T (DESIGN.md §3), measured per run: the same runner's
+    // runs differ most in how noisy the measurement is (a barometric watch
+    // with a footpod against GPS-only speed and GPS altitude on a trail),
+    // and one pooled T would either call noise "slowed" on the noisy runs
+    // or miss real slowing on the clean ones. Each run's T is its own 95th
+    // percentile (floor 10 %, cap 30 %); a run with too few moments (under
+    // MIN_RUN_PLACEBO) uses the pooled value. `--threshold` fixes T for all.
+    //
+    // Only moments that a threshold of ∞ calls kept_pace count: moments the
+    // runner stood or walked (traffic lights, a steep ramp) say nothing about
+    // the boundary between slowing and keeping pace, and their near-100 %
+    // slowdowns would push the percentile past every real slowdown.
+    let running = |o: &&Observation| response::classify(o, f64::INFINITY, &cfg.response) == Response::KeptPace;
+    let slowdowns = |obs: &[Observation]| -> Vec<f64> { obs.iter().filter(running).filter_map(|o| o.slowdown_pct).collect() };
+    let pooled: Vec<f64> = analysed.iter().flat_map(|r| slowdowns(&r.placebo)).collect();
+    let pooled_t = response::personal_threshold(&pooled, &cfg.threshold);
+    let run_t: Vec<f64> = analysed
+        .iter()
+        .map(|r| {
+            let own = slowdowns(&r.placebo);
+            if own.len() >= MIN_RUN_PLACEBO { response::personal_threshold(&own, &cfg.threshold) } else { pooled_t }
+        })
+        .collect();
+    let (mut called, mut classifiable) = (0usize, 0usize);
+    for (r, &t) in analysed.iter().zip(&run_t) {
+        if let Some(p) = response::placebo_slowed_pct(&r.placebo, t, &cfg.response) {
+            let known = r.placebo.iter().filter(|o| response::classify(o, t, &cfg.response) != Response::Unknown).count();
+            called += (p / 100.0 * known as f64).round() as usize;
+            classifiable += known;
+        }
+    }
+    let placebo_slowed_pct = (classifiable > 0).then(|| 100.0 * called as f64 / classifiable as f64);
+    let threshold_pct = median_of(&run_t).unwrap_or(pooled_t);
+    let placebo_moments: usize = analysed.iter().map(|r| r.placebo.len()).sum();
 
     let mut cramps = Vec::new();
-    for (run, r) in analysed.iter().enumerate() {
-        cramps.extend(finish_cramps(r, run as u32, threshold_pct, cfg));
+    for (run, (r, &t)) in analysed.iter().zip(&run_t).enumerate() {
+        let mut c = finish_cramps(r, run as u32, t, cfg);
+        for x in &mut c {
+            x.threshold_pct = t;
+        }
+        cramps.extend(c);
     }
     for (i, c) in cramps.iter_mut().enumerate() {
         c.cramp_id = i + 1;
@@ -518,7 +573,8 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         comparison,
         threshold_pct,
         placebo_slowed_pct,
-        placebo_moments: placebo_owned.len(),
+        placebo_moments,
+        threshold_range_pct: range_of(&run_t),
         warnings,
         skipped_non_activities,
         tag_rows: rows.len(),
@@ -835,6 +891,7 @@ fn finish_cramps(r: &Reduced, run: u32, threshold_pct: f64, cfg: &Config) -> Vec
             },
             response,
             slowdown_pct: m.obs.slowdown_pct,
+            threshold_pct,
             baseline_speed_mps: m.obs.baseline_speed_mps,
             response_speed_mps: m.obs.response_speed_mps,
             baseline_gap_mps: m.obs.baseline_gap_mps,

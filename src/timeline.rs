@@ -50,6 +50,9 @@ pub struct TimelineOptions {
     pub grade_window_m: f64,
     /// Grades are clipped to ± this fraction before the cost formula. 0.25.
     pub max_grade: f64,
+    /// Fall back to raw speed when grade adjustment makes pace more
+    /// variable (noisy GPS altitude). On.
+    pub reject_noisy_grade: bool,
 }
 
 impl Default for TimelineOptions {
@@ -59,6 +62,7 @@ impl Default for TimelineOptions {
             median_window_s: 5,
             max_accel_mps2: 3.0,
             grade_window_m: 50.0,
+            reject_noisy_grade: true,
             max_grade: 0.25,
         }
     }
@@ -109,6 +113,29 @@ pub struct Timeline {
     pub flat_assumed_s: usize,
     /// Speed values dropped as impossible accelerations.
     pub accel_rejected: usize,
+    /// Grade adjustment made pace more variable, not less, so the altitude
+    /// was judged noise and `gap_mps` is the raw speed.
+    pub grade_is_noise: bool,
+}
+
+/// Variance of 30 s block means over blocks with no pause and every second
+/// known: the slow pace variation that grade adjustment should reduce for a
+/// runner holding a steady effort on hills.
+fn block_variance(v: &[f64], paused: &[bool]) -> f64 {
+    const BLOCK_S: usize = 30;
+    let means: Vec<f64> = v
+        .chunks(BLOCK_S)
+        .zip(paused.chunks(BLOCK_S))
+        .filter(|(c, p)| {
+            c.len() == BLOCK_S && c.iter().all(|x| x.is_finite()) && !p.iter().any(|&q| q)
+        })
+        .map(|(c, _)| c.iter().sum::<f64>() / BLOCK_S as f64)
+        .collect();
+    if means.len() < 2 {
+        return 0.0;
+    }
+    let m = means.iter().sum::<f64>() / means.len() as f64;
+    means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (means.len() - 1) as f64
 }
 
 impl Timeline {
@@ -189,7 +216,21 @@ impl Timeline {
             })
             .collect();
 
+        // Grade adjustment should make a steady runner's pace steadier; if
+        // it makes it more variable, the altitude is noise (GPS altitude
+        // without a barometer wanders by metres) and raw pace is the better
+        // measure of effort.
+        let grade_is_noise = has_grade
+            && opts.reject_noisy_grade
+            && block_variance(&gap_mps, &paused) > block_variance(&speed_mps, &paused);
+        let gap_mps = if grade_is_noise {
+            speed_mps.clone()
+        } else {
+            gap_mps
+        };
+
         Timeline {
+            grade_is_noise,
             speed_mps,
             gap_mps,
             hr_bpm: grid(&s.hr_bpm),
@@ -425,11 +466,19 @@ fn rolling_median(v: &[f64], paused: &[bool], width: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Grade at each second: altitude change over a centred stretch of at least
-/// `grade_window_m` of horizontal distance (half each side; at the ends of
-/// the recording the stretch extends to the other side), clipped to ±
-/// `max_grade`. `NaN` where distance or altitude is missing, or the whole
-/// recording covers less than the window. Two pointers: O(n).
+/// Grade at each second: the least-squares slope of altitude against
+/// distance over a centred stretch of at least `grade_window_m` of
+/// horizontal distance (half each side; at the ends of the recording the
+/// stretch extends to the other side), clipped to ± `max_grade`. `NaN`
+/// where distance or altitude is missing, or the whole recording covers
+/// less than the window.
+///
+/// A regression rather than the difference of the stretch's end points:
+/// GPS altitude (watches without a barometer) jumps by metres from second
+/// to second, and over 50 m an end-point difference turns a 2 m jump into
+/// a 4 % grade — a 20 % error in grade-adjusted speed. The slope over all
+/// points of the stretch averages that noise (its standard error falls
+/// with √n) while a real hill's slope is unchanged. Prefix sums: O(n).
 fn grade_over_distance(distance_m: &[f64], altitude_m: &[f64], opts: &TimelineOptions) -> Vec<f64> {
     let n = distance_m.len();
     let mut grade = vec![f64::NAN; n];
@@ -441,12 +490,25 @@ fn grade_over_distance(distance_m: &[f64], altitude_m: &[f64], opts: &TimelineOp
     if m < 2 {
         return grade;
     }
+    let d0 = distance_m[idx[0]];
     let d = |c: usize| distance_m[idx[c]];
-    let a = |c: usize| altitude_m[idx[c]];
     let window = opts.grade_window_m;
     let half = window / 2.0;
     if d(m - 1) - d(0) < window {
         return grade;
+    }
+    // Prefix sums of x = d − d0, y = altitude, x², x·y for O(1) window sums.
+    let mut px = vec![0.0; m + 1];
+    let mut py = vec![0.0; m + 1];
+    let mut pxx = vec![0.0; m + 1];
+    let mut pxy = vec![0.0; m + 1];
+    for c in 0..m {
+        let x = d(c) - d0;
+        let y = altitude_m[idx[c]];
+        px[c + 1] = px[c] + x;
+        py[c + 1] = py[c] + y;
+        pxx[c + 1] = pxx[c] + x * x;
+        pxy[c + 1] = pxy[c] + x * y;
     }
     // First position that is a full window past the start, and last that is
     // a full window before the end.
@@ -471,9 +533,13 @@ fn grade_over_distance(distance_m: &[f64], altitude_m: &[f64], opts: &TimelineOp
         if d(h) - d(c) < half {
             l = l.min(last_full);
         }
-        let run = d(h) - d(l);
-        if run > 0.0 {
-            let g = (a(h) - a(l)) / run;
+        let k = (h + 1 - l) as f64;
+        let sx = px[h + 1] - px[l];
+        let sy = py[h + 1] - py[l];
+        let sxx = pxx[h + 1] - pxx[l] - sx * sx / k;
+        let sxy = pxy[h + 1] - pxy[l] - sx * sy / k;
+        if sxx > 0.0 && d(h) - d(l) > 0.0 {
+            let g = sxy / sxx;
             grade[idx[c]] = g.clamp(-opts.max_grade, opts.max_grade);
         }
     }
@@ -604,7 +670,11 @@ mod tests {
                 "second {i}: {}",
                 tl.gap_mps[i]
             );
-            assert_eq!(tl.grade[i], 0.0);
+            assert!(
+                tl.grade[i].abs() < 1e-12,
+                "second {i}: grade {}",
+                tl.grade[i]
+            );
         }
     }
 
@@ -841,7 +911,14 @@ mod tests {
                 })
                 .collect(),
         );
-        let tl = Timeline::build(&run.build(), &TimelineOptions::default());
+        // Constant speed up a changing slope is not how runners hold effort,
+        // so the noisy-grade fallback would (rightly) distrust it; switch it
+        // off to test the grade itself.
+        let opts = TimelineOptions {
+            reject_noisy_grade: false,
+            ..TimelineOptions::default()
+        };
+        let tl = Timeline::build(&run.build(), &opts);
         for t in 10..90 {
             assert!(close(tl.grade[t], 0.10, 1e-6), "{t}: {}", tl.grade[t]);
             // Cr(0.1)/3.6 = 5.968214/3.6 (hand value above).
@@ -850,6 +927,59 @@ mod tests {
         for t in 110..200 {
             assert_eq!(tl.grade[t], 0.25, "{t}");
         }
+    }
+
+    #[test]
+    fn grade_from_wandering_gps_altitude_on_the_flat_is_distrusted() {
+        // A flat run at a steady 3.2 m/s whose altitude wanders like GPS
+        // altitude without a barometer: ±4 m over a minute or so, plus
+        // metre-sized jumps. Grade adjustment would invent ±10 % hills and
+        // swing GAP by tens of percent; raw pace must be kept instead.
+        let mut run = Run::steady(1200, 3.2);
+        run.altitude_m = Some(
+            (0..1200)
+                .map(|t| {
+                    let t = t as f64;
+                    500.0
+                        + 4.0 * (t / 37.0).sin()
+                        + 2.5 * (t / 11.0).sin()
+                        + if (t as i64) % 7 < 3 { 1.0 } else { -1.0 }
+                })
+                .collect(),
+        );
+        let tl = Timeline::build(&run.build(), &TimelineOptions::default());
+        assert!(tl.grade_is_noise);
+        assert!(
+            tl.gap_mps
+                .iter()
+                .zip(&tl.speed_mps)
+                .all(|(g, v)| g == v || (g.is_nan() && v.is_nan()))
+        );
+        let kept = Timeline::build(
+            &run.build(),
+            &TimelineOptions {
+                reject_noisy_grade: false,
+                ..TimelineOptions::default()
+            },
+        );
+        let spread = kept
+            .gap_mps
+            .iter()
+            .filter(|g| g.is_finite())
+            .fold(0.0f64, |m, g| m.max((g - 3.2).abs()));
+        assert!(
+            spread > 0.5,
+            "without the fallback GAP should swing widely, got {spread}"
+        );
+    }
+
+    #[test]
+    fn constant_effort_hills_keep_their_grade_adjustment() {
+        let tl = Timeline::build(
+            &constant_effort_hills(3.0, 1800).build(),
+            &TimelineOptions::default(),
+        );
+        assert!(!tl.grade_is_noise);
     }
 
     #[test]

@@ -11,8 +11,18 @@ use cramplab::simulate::{self, FileFormat, Params, SimRun, Simulation};
 
 /// The one command that builds `sample-data/history/` (also in
 /// `sample-data/README.md`).
-const HISTORY_ARGS: [&str; 9] = [
-    "simulate", "--runs", "45", "--seed", "2025", "--effect", "0.5", "--gzip", "--out",
+const HISTORY_ARGS: [&str; 11] = [
+    "simulate",
+    "--runs",
+    "45",
+    "--seed",
+    "2025",
+    "--effect",
+    "0.5",
+    "--cramp-rate",
+    "4",
+    "--gzip",
+    "--out",
 ];
 
 fn short_params(formats: Vec<FileFormat>, runs: usize) -> Params {
@@ -255,7 +265,7 @@ fn file_names(dir: &Path) -> Vec<String> {
 /// `cargo run --release -- simulate --runs 45 --seed 2025 --effect 0.5 --gzip --out sample-data/history --force`
 /// and commit it (check `sample-data/README.md` still describes it).
 #[test]
-fn sample_data_history_is_current_else_rerun_simulate_runs_45_seed_2025_effect_0_5_gzip_force() {
+fn sample_data_history_is_current_else_rerun_the_simulate_command_in_its_readme() {
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/history");
     let readme = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/README.md"),

@@ -60,6 +60,10 @@ enum Command {
         /// simulation there listed in its truth.json.
         #[arg(long)]
         force: bool,
+        /// Cramps per hour of running before the late-run and pace factors
+        /// (default 1.8).
+        #[arg(long, value_name = "PER_HOUR")]
+        cramp_rate: Option<f64>,
     },
 }
 
@@ -96,6 +100,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             formats,
             gzip,
             force,
+            cramp_rate,
         } => simulate::run(&simulate::Config {
             out,
             runs,
@@ -105,6 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             formats,
             gzip,
             force,
+            cramp_rate,
         }),
     }
 }

@@ -26,10 +26,12 @@ pub struct Config {
     pub gzip: bool,
     /// Replace a previous simulation in `out`.
     pub force: bool,
+    /// Cramps per hour of running (before the late-run and pace factors).
+    pub cramp_rate: Option<f64>,
 }
 
 pub fn run(cfg: &Config) -> anyhow::Result<Status> {
-    let params = Params {
+    let mut params = Params {
         runs: cfg.runs,
         effect_ratio: cfg.effect,
         confound: cfg.confound,
@@ -37,6 +39,9 @@ pub fn run(cfg: &Config) -> anyhow::Result<Status> {
         gzip: cfg.gzip,
         ..Params::default()
     };
+    if let Some(rate) = cfg.cramp_rate {
+        params.cramps.rate_per_hour = rate;
+    }
     let sim = simulate::generate(&params, cfg.seed)?;
     let written = simulate::write_dir(&sim, &cfg.out, cfg.force)?;
     let t = simulate::truth::build(&sim.params, sim.seed, &sim.runs).summary;

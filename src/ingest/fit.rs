@@ -203,6 +203,20 @@ fn decode(bytes: &[u8], col: &mut Collector) -> Option<Stop> {
                     false
                 }
                 Some(Ok(DecoderEvent::Message(m))) => col.message(m),
+                Some(Ok(DecoderEvent::MessageDefinition(def))) => {
+                    // Sizes that are not a whole number of the base type
+                    // (a real COROS watch writes them): readable leniently,
+                    // but the values of those fields are guesses.
+                    col.misaligned_fields += def
+                        .field_definitions
+                        .iter()
+                        .filter(|f| {
+                            let unit = f.base_type.size();
+                            unit > 1 && f.size % unit != 0
+                        })
+                        .count();
+                    false
+                }
                 Some(Ok(_)) => false,
                 Some(Err(e)) => break Some(e),
             };
@@ -251,6 +265,8 @@ struct Collector {
     track: TrackBuilder,
     records_without_time: usize,
     records_in_system_time: usize,
+    /// Field definitions whose size is not a multiple of their base type.
+    misaligned_fields: usize,
     sessions: Vec<SessionInfo>,
     laps_ms: Vec<(i64, i64, String)>,
     /// Timer events in file order: (time, true for stop / false for start).
@@ -281,6 +297,7 @@ impl Collector {
             track,
             records_without_time: 0,
             records_in_system_time: 0,
+            misaligned_fields: 0,
             sessions: Vec::new(),
             laps_ms: Vec::new(),
             timer_events: Vec::new(),
@@ -612,6 +629,12 @@ impl Collector {
             warnings.push(format!(
                 "{} record(s) without a timestamp were skipped",
                 self.records_without_time
+            ));
+        }
+        if self.misaligned_fields > 0 {
+            warnings.push(format!(
+                "{} field definition(s) have a size that is not a whole number of their type (the file breaks the FIT spec); those fields were read leniently",
+                self.misaligned_fields
             ));
         }
         if self.records_in_system_time > 0 {
