@@ -21,7 +21,8 @@ pub struct CompareOptions {
     pub permutations: usize,
     /// Seed every random stream is derived from.
     pub seed: u64,
-    /// Simulated data sets behind the detectable ratio (1,000).
+    /// Simulated data sets behind the detectable ratio (500: the 20th
+    /// percentile of 500 critical shifts pins the power to 0.80 ± 0.02).
     pub power_sims: usize,
     /// Power the detectable ratio is defined at (0.8).
     pub power: f64,
@@ -49,7 +50,7 @@ impl Default for CompareOptions {
             bootstrap_resamples: 10_000,
             permutations: 9_999,
             seed: 20_260_503,
-            power_sims: 1_000,
+            power_sims: 500,
             power: 0.8,
             alpha: 0.05,
             equivalence: (0.8, 1.25),
@@ -551,5 +552,269 @@ pub fn compare_one(
         summary,
         secondary: Vec::new(),
         sensitivity: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cramp(run: u32, severity: Option<u8>, response: Response, remaining_s: f64) -> CrampRecord {
+        CrampRecord {
+            run,
+            severity,
+            response,
+            approx: false,
+            first_in_run: false,
+            slowdown_pct: Some(match response {
+                Response::Slowed => 20.0,
+                _ => 2.0,
+            }),
+            duration_s: Some(18.0 + remaining_s),
+            remaining_s: Some(remaining_s),
+            ended_in_window: false,
+        }
+    }
+
+    fn quick() -> CompareOptions {
+        CompareOptions {
+            bootstrap_resamples: 500,
+            permutations: 999,
+            power_sims: 100,
+            ..CompareOptions::default()
+        }
+    }
+
+    /// Slowed B_x vs kept B_y (see stats_tests), one stratum, one cramp per
+    /// run in 11 runs.
+    fn small_table() -> Vec<CrampRecord> {
+        let x = [12.1, 7.4, 9.9, 15.2, 8.8];
+        let y = [6.1, 10.3, 5.5, 7.9, 4.2, 6.6];
+        let mut v: Vec<CrampRecord> = x
+            .iter()
+            .map(|&s| (Response::Slowed, s))
+            .chain(y.iter().map(|&s| (Response::KeptPace, s)))
+            .enumerate()
+            .map(|(i, (r, s))| cramp(i as u32, Some(2), r, s))
+            .collect();
+        for c in &mut v {
+            c.first_in_run = true;
+        }
+        v
+    }
+
+    #[test]
+    fn an_empty_table_is_not_enough_data_with_every_number_null() {
+        let c = compare(&[], &quick());
+        assert_eq!(c.verdict, Verdict::NotEnoughData);
+        assert_eq!(c.duration_ratio, None);
+        assert_eq!(c.ci_low, None);
+        assert_eq!(c.p_value, None);
+        assert_eq!(c.detectable_ratio, None);
+        assert!(c.summary.starts_with("Not enough data"), "{}", c.summary);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(!json.contains("NaN"));
+        assert!(json.contains("\"duration_ratio\":null"));
+    }
+
+    #[test]
+    fn the_primary_estimates_match_independent_reference_values() {
+        let c = compare_one(&small_table(), &AnalysisSpec::primary(), &quick());
+        // np.exp(np.median(np.subtract.outer(np.log(B_x), np.log(B_y))))
+        assert!((c.duration_ratio.unwrap() - 1.5654497473226041).abs() < 1e-12);
+        // np.median(np.subtract.outer(B_x, B_y)) = 3.5500000000000007
+        assert!((c.median_diff_s.unwrap() - 3.5500000000000007).abs() < 1e-12);
+        // Cliff's δ (numpy pair counts) = 0.7333333333333333
+        assert!((c.cliffs_delta.unwrap() - 0.7333333333333333).abs() < 1e-12);
+        // Exact: 24 of 462 relabellings (= scipy's exact Mann–Whitney p).
+        assert!((c.p_value.unwrap() - 0.05194805194805195).abs() < 1e-12);
+        assert!(c.test.unwrap().contains("exact"));
+        assert_eq!((c.n_group, c.n_reference, c.n_runs), (5, 6, 11));
+        // 5 and 6 cramps: enough for descriptives, not for a verdict.
+        assert_eq!(c.verdict, Verdict::Exploratory);
+        assert!(c.summary.contains("associated with"), "{}", c.summary);
+    }
+
+    #[test]
+    fn with_fewer_than_ten_runs_the_ci_is_the_exact_moses_interval_of_the_largest_stratum() {
+        let g_x = [
+            31.0, 45.5, 28.2, 60.1, 39.9, 52.3, 47.0, 35.5, 41.2, 58.8, 44.4, 30.3,
+        ];
+        let g_y = [22.1, 30.5, 18.7, 35.2, 27.7, 25.0, 40.3, 19.9, 33.3, 28.8];
+        let mut v = Vec::new();
+        for (i, &s) in g_x.iter().enumerate() {
+            v.push(cramp(i as u32 % 5, Some(2), Response::Slowed, s));
+        }
+        for (i, &s) in g_y.iter().enumerate() {
+            v.push(cramp(i as u32 % 5, Some(2), Response::KeptPace, s));
+        }
+        // A smaller severity-1 stratum that must not be used for the CI.
+        for (r, s) in [
+            (Response::Slowed, 5.0),
+            (Response::Slowed, 6.0),
+            (Response::KeptPace, 90.0),
+        ] {
+            v.push(cramp(0, Some(1), r, s));
+        }
+        let c = compare_one(&v, &AnalysisSpec::primary(), &quick());
+        assert_eq!(c.n_runs, 5);
+        assert!(c.ci_method.as_deref().unwrap().contains("Moses"));
+        // Python brute force over itertools.combinations(range(1, 23), 12) on
+        // the logs, exp of D[c] and D[mn-c-1]:
+        // 95 % -> (1.1704545454545456, 1.970491803278688)
+        // 90 % -> (1.2400000000000002, 1.8642533936651586)
+        let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-12;
+        assert!(close(c.ci_low, 1.1704545454545456));
+        assert!(close(c.ci_high, 1.970491803278688));
+        assert!(close(c.ci90_low, 1.2400000000000002));
+        assert!(close(c.ci90_high, 1.8642533936651586));
+    }
+
+    #[test]
+    fn approximate_onsets_and_cramps_ended_in_the_window_stay_out_of_the_primary_outcome() {
+        let mut v = small_table();
+        let mut approx = cramp(20, Some(2), Response::Slowed, 500.0);
+        approx.approx = true;
+        v.push(approx);
+        let mut short = cramp(21, Some(2), Response::KeptPace, 1.0);
+        short.remaining_s = None;
+        short.duration_s = Some(12.0);
+        short.ended_in_window = true;
+        v.push(short);
+        let mut open = cramp(22, Some(2), Response::KeptPace, 1.0);
+        open.remaining_s = None;
+        open.duration_s = None;
+        v.push(open);
+
+        let c = compare(&v, &quick());
+        let base = compare_one(&small_table(), &AnalysisSpec::primary(), &quick());
+        assert_eq!(c.duration_ratio, base.duration_ratio);
+        assert_eq!((c.n_group, c.n_reference), (5, 6));
+        assert_eq!((c.slowed, c.kept_pace), (5, 8));
+        assert_eq!((c.ended_in_window, c.without_outcome), (1, 1));
+
+        let labels: Vec<&str> = c.sensitivity.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "full_duration",
+                "approx_onsets_included",
+                "first_cramp_per_run"
+            ]
+        );
+        // Full duration includes the cramp that ended at 12 s.
+        assert_eq!(c.sensitivity[0].n_reference, 7);
+        assert_eq!(c.sensitivity[0].outcome, Outcome::DurationS);
+        // Approximate onsets included: one more slowed cramp.
+        assert_eq!(c.sensitivity[1].n_group, 6);
+        assert_eq!(c.sensitivity[1].slowed, 6);
+        // First cramp per run: the added cramps are not flagged first.
+        assert_eq!(
+            (c.sensitivity[2].n_group, c.sensitivity[2].n_reference),
+            (5, 6)
+        );
+    }
+
+    #[test]
+    fn secondary_comparisons_are_walked_and_stopped_against_kept_pace() {
+        let c = compare(&small_table(), &quick());
+        let pairs: Vec<(Response, Response, &str)> = c
+            .secondary
+            .iter()
+            .map(|s| (s.group, s.reference, s.label.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                (Response::Walked, Response::KeptPace, "walked_vs_kept_pace"),
+                (
+                    Response::Stopped,
+                    Response::KeptPace,
+                    "stopped_vs_kept_pace"
+                )
+            ]
+        );
+        assert!(
+            c.secondary
+                .iter()
+                .all(|s| s.verdict == Verdict::NotEnoughData)
+        );
+        assert!(c.secondary[0].summary.contains("walking"));
+        assert!(c.secondary[0].kendall_tau.is_none());
+    }
+
+    #[test]
+    fn cramps_without_severity_form_their_own_stratum_and_too_many_ask_for_tags() {
+        let mut rng_like = 0u32;
+        let mut v = Vec::new();
+        for run in 0..20u32 {
+            for k in 0..4 {
+                rng_like = rng_like.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let resp = if k % 2 == 0 {
+                    Response::Slowed
+                } else {
+                    Response::KeptPace
+                };
+                // Half the cramps without severity.
+                let sev = (k < 2).then_some(2);
+                v.push(cramp(run, sev, resp, 20.0 + f64::from(rng_like % 40)));
+            }
+        }
+        let c = compare_one(&v, &AnalysisSpec::primary(), &quick());
+        assert_eq!(c.missing_severity, 40);
+        assert_eq!(c.verdict, Verdict::Exploratory);
+        assert!(c.summary.contains("please tag severity"), "{}", c.summary);
+    }
+
+    #[test]
+    fn the_json_object_has_every_design_field_and_snake_case_names() {
+        let c = compare(&small_table(), &quick());
+        let json = serde_json::to_value(&c).unwrap();
+        for key in [
+            "slowed",
+            "kept_pace",
+            "walked",
+            "stopped",
+            "unknown",
+            "duration_ratio",
+            "ci_low",
+            "ci_high",
+            "ci90_low",
+            "ci90_high",
+            "p_value",
+            "test",
+            "cliffs_delta",
+            "median_diff_s",
+            "kendall_tau",
+            "threshold_pct",
+            "placebo_slowed_pct",
+            "detectable_ratio",
+            "verdict",
+            "summary",
+            "secondary",
+            "sensitivity",
+            "label",
+        ] {
+            assert!(json.get(key).is_some(), "missing {key}");
+        }
+        assert_eq!(json["verdict"], "exploratory");
+        assert_eq!(json["group"], "slowed");
+        assert_eq!(json["reference"], "kept_pace");
+        assert_eq!(json["outcome"], "remaining_s");
+        assert_eq!(json["secondary"][0]["verdict"], "not_enough_data");
+    }
+
+    #[test]
+    fn the_same_table_and_seed_give_the_same_comparison() {
+        let mut v = small_table();
+        for c in small_table() {
+            v.push(CrampRecord {
+                run: c.run + 100,
+                remaining_s: c.remaining_s.map(|s| s * 1.1),
+                ..c
+            });
+        }
+        let opts = quick();
+        assert_eq!(compare(&v, &opts), compare(&v, &opts));
     }
 }

@@ -9,6 +9,7 @@ use super::*;
 /// Hollander & Wolfe's depression-scale data (used in scipy's docs), as
 /// two samples; y has two pairs of ties.
 const A_X: [f64; 9] = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30];
+#[allow(clippy::approx_constant)] // 3.14 is a measurement, not π
 const A_Y: [f64; 9] = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29];
 /// Small, no ties.
 const B_X: [f64; 5] = [12.1, 7.4, 9.9, 15.2, 8.8];
@@ -227,6 +228,99 @@ fn fast_selection_equals_sorting_all_differences_on_random_tied_weighted_samples
     }
 }
 
+#[test]
+fn selection_finds_every_rank_of_large_tied_weighted_difference_matrices() {
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    for case in 0..60 {
+        let p = rng.random_range(50..300);
+        let q = rng.random_range(50..300);
+        let levels = [3.0, 40.0, 1e6][case % 3];
+        let mut x: Vec<f64> = (0..p)
+            .map(|_| (rng.random::<f64>() * levels).floor())
+            .collect();
+        let mut y: Vec<f64> = (0..q)
+            .map(|_| (rng.random::<f64>() * levels).floor())
+            .collect();
+        x.sort_by(f64::total_cmp);
+        y.sort_by(f64::total_cmp);
+        let wx: Vec<u64> = (0..p).map(|_| rng.random_range(1..3)).collect();
+        let wy: Vec<u64> = (0..q).map(|_| rng.random_range(1..3)).collect();
+        let mut all = Vec::new();
+        for (a, &wa) in x.iter().zip(&wx) {
+            for (b, &wb) in y.iter().zip(&wy) {
+                for _ in 0..wa * wb {
+                    all.push(a - b);
+                }
+            }
+        }
+        all.sort_by(f64::total_cmp);
+        let m = DiffMatrix::new(
+            WeightedSorted {
+                values: &x,
+                weights: &wx,
+            },
+            WeightedSorted {
+                values: &y,
+                weights: &wy,
+            },
+        );
+        let n = all.len() as u64;
+        for rank in [1, 2, n / 40, n / 3, n / 2, n / 2 + 1, n - n / 40, n - 1, n] {
+            let rank = rank.max(1);
+            assert_eq!(
+                m.select(rank),
+                all[rank as usize - 1],
+                "case {case} rank {rank}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_bootstrap_ladder_gives_the_same_weighted_median_as_brute_force_including_zero_weights() {
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    let mut scratch = LadderScratch::default();
+    for case in 0..330 {
+        // Mostly small; the last 30 large enough for narrow ladder gaps.
+        let (p, q) = if case < 300 {
+            (rng.random_range(1..80), rng.random_range(1..80))
+        } else {
+            (rng.random_range(150..300), rng.random_range(150..300))
+        };
+        let levels = [4.0, 50.0, 1e6][case % 3];
+        let mut x: Vec<f64> = (0..p)
+            .map(|_| (rng.random::<f64>() * levels).floor())
+            .collect();
+        let mut y: Vec<f64> = (0..q)
+            .map(|_| (rng.random::<f64>() * levels).floor())
+            .collect();
+        x.sort_by(f64::total_cmp);
+        y.sort_by(f64::total_cmp);
+        let ladder = ShiftLadder::new(&x, &y);
+        for _ in 0..20 {
+            // Bootstrap-like multiplicities: many zeros, some repeats; now
+            // and then a lopsided draw that lands outside the ladder.
+            let skew = rng.random::<f64>() < 0.1;
+            let wx: Vec<u64> = (0..p)
+                .map(|i| {
+                    if skew && i < p / 2 {
+                        0
+                    } else {
+                        rng.random_range(0..3)
+                    }
+                })
+                .collect();
+            let wy: Vec<u64> = (0..q).map(|_| rng.random_range(0..3)).collect();
+            let got = ladder.weighted_median(&wx, &wy, &mut scratch);
+            if wx.iter().sum::<u64>() == 0 || wy.iter().sum::<u64>() == 0 {
+                assert_eq!(got, None);
+            } else {
+                assert_eq!(got, Some(brute_hl(&x, &wx, &y, &wy)), "case {case}");
+            }
+        }
+    }
+}
+
 /// Three severity strata, the second with ties.
 fn three_strata() -> [Stratum<'static>; 3] {
     [
@@ -324,7 +418,9 @@ fn midranks_match_scipy_rankdata_average() {
 fn mann_whitney_u_and_p_values_match_scipy_exact_and_asymptotic() {
     // r = scipy.stats.mannwhitneyu(x, y, alternative='two-sided', method=m)
     // (float(r.statistic), float(r.pvalue)) for m in ('exact', 'asymptotic')
-    let cases: [(&[f64], &[f64], f64, f64, f64); 6] = [
+    // (x, y, U, exact p, asymptotic p)
+    type Case<'a> = (&'a [f64], &'a [f64], f64, f64, f64);
+    let cases: [Case<'_>; 6] = [
         (&A_X, &A_Y, 58.0, 0.13591114767585355, 0.13291945818531892),
         (&B_X, &B_Y, 26.0, 0.05194805194805195, 0.05523425371806383),
         (&C_X, &C_Y, 2.0, 1.0, 1.0),
@@ -423,7 +519,9 @@ fn moses_interval_matches_brute_force_enumeration_of_the_null() {
         31.0, 45.5, 28.2, 60.1, 39.9, 52.3, 47.0, 35.5, 41.2, 58.8, 44.4, 30.3,
     ];
     let g_y = [22.1, 30.5, 18.7, 35.2, 27.7, 25.0, 40.3, 19.9, 33.3, 28.8];
-    let cases: [(&[f64], &[f64], f64, (f64, f64)); 6] = [
+    // (x, y, level, interval)
+    type Case<'a> = (&'a [f64], &'a [f64], f64, (f64, f64));
+    let cases: [Case<'_>; 6] = [
         (&B_X, &B_Y, 0.95, (-0.40000000000000036, 8.6)),
         (&B_X, &B_Y, 0.90, (0.9000000000000004, 7.299999999999999)),
         (&A_X, &A_Y, 0.95, (-0.3699999999999999, 1.183)),

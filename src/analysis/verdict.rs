@@ -241,7 +241,7 @@ pub fn summary(
         Verdict::Shorter | Verdict::Longer => {
             let r = e.ratio.unwrap_or(1.0);
             format!(
-                "{who_cap} was associated with {}, {}, compared with {vs} in cramps of the same severity (p = {}; {counts}).",
+                "{who_cap} was associated with {}, {}, compared with {vs} in cramps of the same severity (p {}; {counts}).",
                 estimate_phrase(r, e.ci, level_pct),
                 outcome_note(outcome),
                 format_p(e.p_value)
@@ -277,12 +277,12 @@ pub fn summary(
     }
 }
 
-/// p-values as people read them: "0.003", "< 0.001".
+/// p-values as people read them: "= 0.003", "< 0.001".
 fn format_p(p: Option<f64>) -> String {
     match p {
         Some(p) if p < 0.001 => "< 0.001".to_string(),
-        Some(p) => format!("{p:.3}"),
-        None => "n/a".to_string(),
+        Some(p) => format!("= {p:.3}"),
+        None => "not available".to_string(),
     }
 }
 
@@ -386,6 +386,7 @@ mod tests {
             ),
             "{s}"
         );
+        assert!(s.contains("(p = 0.001;"), "{s}");
         assert!(!s.contains("caus"), "{s}");
     }
 
