@@ -358,7 +358,11 @@ fn median_of(v: &[f64]) -> Option<f64> {
     }
     s.sort_by(f64::total_cmp);
     let n = s.len();
-    Some(if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 })
+    Some(if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2.0
+    })
 }
 
 fn range_of(v: &[f64]) -> Option<(f64, f64)> {
@@ -526,26 +530,45 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
     // runner stood or walked (traffic lights, a steep ramp) say nothing about
     // the boundary between slowing and keeping pace, and their near-100 %
     // slowdowns would push the percentile past every real slowdown.
-    let running = |o: &&Observation| response::classify(o, f64::INFINITY, &cfg.response) == Response::KeptPace;
-    let slowdowns = |obs: &[Observation]| -> Vec<f64> { obs.iter().filter(running).filter_map(|o| o.slowdown_pct).collect() };
-    let pooled: Vec<f64> = analysed.iter().flat_map(|r| slowdowns(&r.placebo)).collect();
+    let running = |o: &&Observation| {
+        response::classify(o, f64::INFINITY, &cfg.response) == Response::KeptPace
+    };
+    let slowdowns = |obs: &[Observation]| -> Vec<f64> {
+        obs.iter()
+            .filter(running)
+            .filter_map(|o| o.slowdown_pct)
+            .collect()
+    };
+    let pooled: Vec<f64> = analysed
+        .iter()
+        .flat_map(|r| slowdowns(&r.placebo))
+        .collect();
     let pooled_t = response::personal_threshold(&pooled, &cfg.threshold);
     let run_t: Vec<f64> = analysed
         .iter()
         .map(|r| {
             let own = slowdowns(&r.placebo);
-            if own.len() >= MIN_RUN_PLACEBO { response::personal_threshold(&own, &cfg.threshold) } else { pooled_t }
+            if own.len() >= MIN_RUN_PLACEBO {
+                response::personal_threshold(&own, &cfg.threshold)
+            } else {
+                pooled_t
+            }
         })
         .collect();
     let (mut called, mut classifiable) = (0usize, 0usize);
     for (r, &t) in analysed.iter().zip(&run_t) {
         if let Some(p) = response::placebo_slowed_pct(&r.placebo, t, &cfg.response) {
-            let known = r.placebo.iter().filter(|o| response::classify(o, t, &cfg.response) != Response::Unknown).count();
+            let known = r
+                .placebo
+                .iter()
+                .filter(|o| response::classify(o, t, &cfg.response) != Response::Unknown)
+                .count();
             called += (p / 100.0 * known as f64).round() as usize;
             classifiable += known;
         }
     }
-    let placebo_slowed_pct = (classifiable > 0).then(|| 100.0 * called as f64 / classifiable as f64);
+    let placebo_slowed_pct =
+        (classifiable > 0).then(|| 100.0 * called as f64 / classifiable as f64);
     let threshold_pct = median_of(&run_t).unwrap_or(pooled_t);
     let placebo_moments: usize = analysed.iter().map(|r| r.placebo.len()).sum();
 

@@ -78,7 +78,7 @@ fn paired<'a>(result: &'a Value, truth: &'a Value) -> Vec<(&'a Value, &'a Value)
 #[test]
 fn precisely_tagged_cramps_get_the_response_they_were_simulated_with() {
     let dir = tempfile::tempdir().expect("tempdir");
-    simulate(dir.path(), 40, 7, &["--effect", "0.5"]);
+    simulate(dir.path(), 60, 7, &["--effect", "0.5"]);
     let (result, code, stderr) = analyze_json(&[dir.path().as_os_str()], "UTC");
     assert_eq!(code, 0, "{stderr}");
     let t = truth(dir.path());
@@ -232,13 +232,13 @@ fn bad_tag_rows_are_reported_by_line_and_the_good_rows_still_count() {
         .filter_map(Value::as_str)
         .collect();
     assert!(
-        warnings.iter().any(|w| w.contains("line 3")),
+        warnings.iter().any(|w| w.contains("cramps.csv:3:")),
         "{warnings:?}"
     );
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains("line 4") && w.contains("severity")),
+            .any(|w| w.contains("cramps.csv:4:") && w.contains("severity")),
         "{warnings:?}"
     );
 }

@@ -141,8 +141,20 @@ fn gzipped_zipped_and_nested_zip_copies_read_the_same_as_the_plain_files() {
         ],
         "UTC",
     );
-    let plain_fit = plain_rows.as_array().expect("array").iter().find(|r| r["format"] == "fit").expect("fit").clone();
-    let plain_gpx = plain_rows.as_array().expect("array").iter().find(|r| r["format"] == "gpx").expect("gpx").clone();
+    let plain_fit = plain_rows
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["format"] == "fit")
+        .expect("fit")
+        .clone();
+    let plain_gpx = plain_rows
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|r| r["format"] == "gpx")
+        .expect("gpx")
+        .clone();
     let (packed, code) = inspect_json(&[dir.path()], "UTC");
     assert_eq!(code, 0, "{packed}");
     let rows = packed.as_array().expect("array");
