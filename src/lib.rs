@@ -17,6 +17,7 @@ pub mod align;
 pub mod analysis;
 pub mod error;
 pub mod ingest;
+pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod simulate;

@@ -254,6 +254,11 @@ pub struct Batch {
     pub skipped_non_activities: usize,
     /// Tag rows read (all files).
     pub tag_rows: usize,
+    /// Every file read (activity files, archives, tag files): outputs must
+    /// never replace one of them.
+    pub inputs: Vec<PathBuf>,
+    /// The end of the response window, seconds after onset: the landmark.
+    pub landmark_s: f64,
 }
 
 impl Batch {
@@ -318,7 +323,7 @@ pub fn find_tag_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// Read every tag file: those found under the inputs tag their folder and
 /// below; `--tags` files tag everything. An unreadable tag file stops the
 /// batch (exit 1): analysing without the runner's tags would be misleading.
-pub fn read_tags(cfg: &Config) -> Result<(Vec<TagRow>, Vec<String>), BatchError> {
+pub fn read_tags(cfg: &Config) -> Result<(Vec<TagRow>, Vec<String>, Vec<PathBuf>), BatchError> {
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
     let mut take = |parsed: ParsedTags| {
@@ -328,16 +333,19 @@ pub fn read_tags(cfg: &Config) -> Result<(Vec<TagRow>, Vec<String>), BatchError>
         warnings.extend(parsed.warnings);
         rows.extend(parsed.rows);
     };
+    let mut read = Vec::new();
     for f in find_tag_files(&cfg.paths) {
         if cfg.tag_files.iter().any(|t| same_file(t, &f)) {
             continue;
         }
         take(tags::read_csv_file(&f)?);
+        read.push(f);
     }
     for f in &cfg.tag_files {
         take(tags::read_csv_file(f)?.for_all_activities());
+        read.push(f.clone());
     }
-    Ok((rows, warnings))
+    Ok((rows, warnings, read))
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -413,8 +421,19 @@ struct Reduced {
 /// Run the batch. `on_file` is called once per input file as it finishes
 /// (true when it failed), for progress display.
 pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, BatchError> {
-    let (rows, mut warnings) = read_tags(cfg)?;
+    let (rows, mut warnings, tag_files) = read_tags(cfg)?;
     let discovery = container::discover(&cfg.paths);
+    let mut inputs: Vec<PathBuf> = discovery
+        .sources
+        .iter()
+        .map(|s| match &s.location {
+            container::Location::File(p) => p.clone(),
+            container::Location::ZipEntry { archive, .. } => archive.clone(),
+        })
+        .chain(tag_files)
+        .collect();
+    inputs.sort();
+    inputs.dedup();
     let mut files: Vec<FileResult> = discovery
         .failures
         .iter()
@@ -601,6 +620,8 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         warnings,
         skipped_non_activities,
         tag_rows: rows.len(),
+        inputs,
+        landmark_s: cfg.windows.response.to_s,
     })
 }
 

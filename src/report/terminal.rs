@@ -94,7 +94,7 @@ impl Exporter for Terminal {
         let _ = writeln!(
             s,
             "Primary: time a cramp lasted beyond +{:.0} s, precise onsets, severity strata",
-            18.0
+            b.landmark_s
         );
         let _ = writeln!(
             s,
