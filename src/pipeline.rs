@@ -504,11 +504,7 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         let k = &reduced[kept];
         let mut extra: Vec<CrampTag> = extra
             .into_iter()
-            .filter(|t| {
-                !k.cramps
-                    .iter()
-                    .any(|m| same_cramp(&m.tag, t))
-            })
+            .filter(|t| !k.cramps.iter().any(|m| same_cramp(&m.tag, t)))
             .collect();
         if extra.is_empty() {
             continue;
@@ -756,10 +752,7 @@ fn reduce(
     warnings.extend(infile_warnings);
     // An in-file tag that the CSV repeats (a lap press also typed in) counts once.
     for t in infile {
-        if !found
-            .iter()
-            .any(|f| same_cramp(f, &t))
-        {
+        if !found.iter().any(|f| same_cramp(f, &t)) {
             found.push(t);
         }
     }
