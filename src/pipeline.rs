@@ -298,6 +298,17 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
+/// Every tag row the batch will use.
+#[derive(Debug, Clone, Default)]
+pub struct TagSet {
+    /// Good rows from every tag file.
+    pub rows: Vec<TagRow>,
+    /// Bad rows (with file and line) and other tag-file warnings.
+    pub warnings: Vec<String>,
+    /// The tag files read.
+    pub files: Vec<PathBuf>,
+}
+
 /// Every `cramps.csv` under the given folders (and next to named files).
 pub fn find_tag_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -323,7 +334,7 @@ pub fn find_tag_files(paths: &[PathBuf]) -> Vec<PathBuf> {
 /// Read every tag file: those found under the inputs tag their folder and
 /// below; `--tags` files tag everything. An unreadable tag file stops the
 /// batch (exit 1): analysing without the runner's tags would be misleading.
-pub fn read_tags(cfg: &Config) -> Result<(Vec<TagRow>, Vec<String>, Vec<PathBuf>), BatchError> {
+pub fn read_tags(cfg: &Config) -> Result<TagSet, BatchError> {
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
     let mut take = |parsed: ParsedTags| {
@@ -345,7 +356,11 @@ pub fn read_tags(cfg: &Config) -> Result<(Vec<TagRow>, Vec<String>, Vec<PathBuf>
         take(tags::read_csv_file(f)?.for_all_activities());
         read.push(f.clone());
     }
-    Ok((rows, warnings, read))
+    Ok(TagSet {
+        rows,
+        warnings,
+        files: read,
+    })
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -430,7 +445,11 @@ struct Reduced {
 /// Run the batch. `on_file` is called once per input file as it finishes
 /// (true when it failed), for progress display.
 pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, BatchError> {
-    let (rows, mut warnings, tag_files) = read_tags(cfg)?;
+    let TagSet {
+        rows,
+        mut warnings,
+        files: tag_files,
+    } = read_tags(cfg)?;
     let discovery = container::discover(&cfg.paths);
     let mut inputs: Vec<PathBuf> = discovery
         .sources
