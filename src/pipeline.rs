@@ -379,6 +379,34 @@ fn same_cramp(a: &CrampTag, b: &CrampTag) -> bool {
     (a.onset_utc - b.onset_utc).num_seconds().abs() <= limit_s
 }
 
+/// `compare::compare`, with its six analyses (primary, two secondary, three
+/// sensitivity) run on the batch's threads: each is independent and seeded
+/// by its own spec, so the result is the same as the sequential call's.
+fn compare_in_parallel(
+    records: &[CrampRecord],
+    opts: &CompareOptions,
+    pool: &rayon::ThreadPool,
+) -> Comparison {
+    use crate::analysis::compare::AnalysisSpec;
+    let secondary = AnalysisSpec::secondary();
+    let sensitivity = AnalysisSpec::sensitivity();
+    let mut specs = vec![AnalysisSpec::primary()];
+    specs.extend(secondary.iter().cloned());
+    specs.extend(sensitivity.iter().cloned());
+    let mut done: Vec<Comparison> = pool.install(|| {
+        specs
+            .par_iter()
+            .map(|s| compare::compare_one(records, s, opts))
+            .collect()
+    });
+    let sens = done.split_off(1 + secondary.len());
+    let sec = done.split_off(1);
+    let mut primary = done.pop().expect("the primary analysis is always first");
+    primary.secondary = sec;
+    primary.sensitivity = sens;
+    primary
+}
+
 /// Fewer placebo moments than this in a run (a run under ~10 minutes): its
 /// threshold is the pooled one.
 pub const MIN_RUN_PLACEBO: usize = 50;
@@ -414,6 +442,43 @@ fn path_seed(path: &str, base: u64) -> u64 {
     h
 }
 
+/// One placebo moment, reduced to what the threshold and the placebo check
+/// need (a full `Observation` per moment would cost ~40 KB a run, which at
+/// thousands of runs is most of the batch's memory).
+#[derive(Debug, Clone, Copy)]
+struct PlaceboMoment {
+    /// The moment's slowdown, percent (NaN when unknown).
+    slowdown_pct: f64,
+    /// Its class with a threshold of ∞: kept_pace means "ran on", so the
+    /// class at threshold T is slowed when `slowdown_pct ≥ T`.
+    class: Response,
+}
+
+impl PlaceboMoment {
+    fn new(o: &Observation, opts: &ResponseOptions) -> PlaceboMoment {
+        PlaceboMoment {
+            slowdown_pct: o.slowdown_pct.unwrap_or(f64::NAN),
+            class: response::classify(o, f64::INFINITY, opts),
+        }
+    }
+
+    /// The class at threshold `t_pct` (same first-match rules as
+    /// `response::classify`, whose only threshold-dependent step is slowed).
+    fn class_at(&self, t_pct: f64) -> Response {
+        if self.class == Response::KeptPace && self.slowdown_pct >= t_pct {
+            Response::Slowed
+        } else {
+            self.class
+        }
+    }
+
+    /// The slowdown of a moment the runner ran on (the ones that set T).
+    fn running_slowdown(&self) -> Option<f64> {
+        (self.class == Response::KeptPace && self.slowdown_pct.is_finite())
+            .then_some(self.slowdown_pct)
+    }
+}
+
 /// A cramp measured inside its activity, before the threshold is known.
 #[derive(Debug, Clone)]
 struct Measured {
@@ -433,7 +498,7 @@ struct Reduced {
     start_utc: DateTime<Utc>,
     end_utc: DateTime<Utc>,
     cramps: Vec<Measured>,
-    placebo: Vec<Observation>,
+    placebo: Vec<PlaceboMoment>,
     /// Indices of tag rows this activity claimed.
     claims: Vec<usize>,
     /// Where to read it again (re-homing tags of a dropped duplicate).
@@ -469,6 +534,7 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         .collect();
 
     let sources = &discovery.sources;
+    let index = TagIndex::new(&rows);
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = cfg.threads {
         pool = pool.num_threads(n.max(1));
@@ -481,7 +547,7 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
             .par_iter()
             .enumerate()
             .map(|(i, s)| {
-                let r = process_source(s, i, cfg, &rows, &[]);
+                let r = process_source(s, i, cfg, &index, &[]);
                 on_file(r.1.iter().any(|f| f.status == FileStatus::Error));
                 r
             })
@@ -530,7 +596,7 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         }
         extra.sort_by_key(|t| t.onset_utc);
         let (src_i, act_i) = (k.source_index, k.activity_index);
-        let (mut again, _, _) = process_source(&sources[src_i], src_i, cfg, &rows, &extra);
+        let (mut again, _, _) = process_source(&sources[src_i], src_i, cfg, &index, &extra);
         if act_i < again.len() {
             let new = again.swap_remove(act_i);
             let old = &mut reduced[kept];
@@ -573,13 +639,9 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
     // runner stood or walked (traffic lights, a steep ramp) say nothing about
     // the boundary between slowing and keeping pace, and their near-100 %
     // slowdowns would push the percentile past every real slowdown.
-    let running = |o: &&Observation| {
-        response::classify(o, f64::INFINITY, &cfg.response) == Response::KeptPace
-    };
-    let slowdowns = |obs: &[Observation]| -> Vec<f64> {
-        obs.iter()
-            .filter(running)
-            .filter_map(|o| o.slowdown_pct)
+    let slowdowns = |p: &[PlaceboMoment]| -> Vec<f64> {
+        p.iter()
+            .filter_map(PlaceboMoment::running_slowdown)
             .collect()
     };
     let pooled: Vec<f64> = analysed
@@ -598,16 +660,19 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
             }
         })
         .collect();
+    // The placebo check: the share of classifiable moments (not unknown)
+    // that their run's T calls slowed; near 5 % when T is the 95th percentile.
     let (mut called, mut classifiable) = (0usize, 0usize);
     for (r, &t) in analysed.iter().zip(&run_t) {
-        if let Some(p) = response::placebo_slowed_pct(&r.placebo, t, &cfg.response) {
-            let known = r
-                .placebo
-                .iter()
-                .filter(|o| response::classify(o, t, &cfg.response) != Response::Unknown)
-                .count();
-            called += (p / 100.0 * known as f64).round() as usize;
-            classifiable += known;
+        for m in &r.placebo {
+            match m.class_at(t) {
+                Response::Unknown => {}
+                Response::Slowed => {
+                    called += 1;
+                    classifiable += 1;
+                }
+                _ => classifiable += 1,
+            }
         }
     }
     let placebo_slowed_pct =
@@ -627,7 +692,7 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         c.cramp_id = i + 1;
     }
     let records = records(&cramps);
-    let mut comparison = compare::compare(&records, &cfg.compare);
+    let mut comparison = compare_in_parallel(&records, &cfg.compare, &pool);
     comparison.threshold_pct = Some(threshold_pct);
     comparison.placebo_slowed_pct = placebo_slowed_pct;
 
@@ -671,7 +736,7 @@ fn process_source(
     source: &Source,
     source_index: usize,
     cfg: &Config,
-    rows: &[TagRow],
+    index: &TagIndex,
     extra_tags: &[CrampTag],
 ) -> (Vec<Reduced>, Vec<FileResult>, usize) {
     let mut reduced = Vec::new();
@@ -681,7 +746,7 @@ fn process_source(
         match loaded.outcome {
             LoadOutcome::Read(acts) => {
                 let mut resolved: Vec<Resolved> =
-                    acts.iter().map(|a| resolve_rows(a, rows, cfg)).collect();
+                    acts.iter().map(|a| resolve_rows(a, index, cfg)).collect();
                 // A row that tags one session of a multisport file is no
                 // problem for the file's other sessions.
                 let matched: std::collections::HashSet<usize> = resolved
@@ -734,12 +799,86 @@ struct Resolved {
     problems: Vec<(usize, String)>,
 }
 
-fn resolve_rows(act: &Activity, rows: &[TagRow], cfg: &Config) -> Resolved {
+/// Which tag rows could belong to an activity, so each activity checks a
+/// handful of rows instead of every row of every tag file (which made the
+/// batch quadratic in the size of the history).
+struct TagIndex<'a> {
+    rows: &'a [TagRow],
+    /// Rows with a `file`, by the file's base name without `.gz`.
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+    /// Rows without `file`, by their start read as UTC (a local time's
+    /// true instant lies within ±14 h of that), sorted.
+    by_time: Vec<(i64, usize)>,
+}
+
+/// Widest UTC offset in use (UTC+14, Kiribati) plus a margin: a local tag
+/// time lies within this of the instant it names.
+const MAX_OFFSET_MS: i64 = 15 * 3600 * 1000;
+
+fn base_name(path: &str) -> String {
+    let p = path.trim().replace('\\', "/");
+    let name = p.rsplit('/').next().unwrap_or("");
+    match name.len().checked_sub(3) {
+        Some(k) if name.is_char_boundary(k) && name[k..].eq_ignore_ascii_case(".gz") => {
+            name[..k].to_string()
+        }
+        _ => name.to_string(),
+    }
+}
+
+impl<'a> TagIndex<'a> {
+    fn new(rows: &'a [TagRow]) -> TagIndex<'a> {
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut by_time = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            match (&row.file, &row.start) {
+                (Some(f), _) => by_name.entry(base_name(f)).or_default().push(i),
+                (None, tags::TimeSpec::Absolute(t)) => by_time.push((t.timestamp_millis(), i)),
+                (None, tags::TimeSpec::Local(n)) => {
+                    by_time.push((n.and_utc().timestamp_millis(), i))
+                }
+                // A relative time needs `file`; the parser already refused it.
+                (None, tags::TimeSpec::Relative(_)) => {}
+            }
+        }
+        by_time.sort_unstable();
+        TagIndex {
+            rows,
+            by_name,
+            by_time,
+        }
+    }
+
+    /// Indices of the rows that may tag `act`, ascending.
+    fn candidates(&self, act: &Activity) -> Vec<usize> {
+        let mut out: Vec<usize> = self
+            .by_name
+            .get(&base_name(&act.path))
+            .cloned()
+            .unwrap_or_default();
+        let lo = act.start_utc.timestamp_millis() - MAX_OFFSET_MS;
+        let hi = act.end_utc().timestamp_millis() + MAX_OFFSET_MS;
+        let from = self.by_time.partition_point(|&(t, _)| t < lo);
+        out.extend(
+            self.by_time[from..]
+                .iter()
+                .take_while(|&&(t, _)| t <= hi)
+                .map(|&(_, i)| i),
+        );
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+fn resolve_rows(act: &Activity, index: &TagIndex, cfg: &Config) -> Resolved {
     let mut r = Resolved {
         found: Vec::new(),
         problems: Vec::new(),
     };
-    for (i, row) in rows.iter().enumerate() {
+    for i in index.candidates(act) {
+        let row = &index.rows[i];
         match tags::resolve_for(row, act, &cfg.tag_options) {
             Resolution::NotThis => {}
             Resolution::Matches(tag) => r.found.push((i, tag)),
@@ -854,7 +993,10 @@ fn reduce(
         &cfg.windows,
         path_seed(&r.file.path, cfg.compare.seed),
     )
-    .moments;
+    .moments
+    .iter()
+    .map(|o| PlaceboMoment::new(o, &cfg.response))
+    .collect();
     r.file.cramps = r.cramps.len();
     r.file.warnings = warnings;
     r
