@@ -9,9 +9,9 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, criterion_group, criterion_main};
 use cramplab::analysis::stats::{self, Observation, Stratum};
 use cramplab::analysis::{CompareOptions, CrampRecord, Response, compare};
+use criterion::{Criterion, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal};
@@ -54,11 +54,17 @@ fn cramp_table(seed: u64) -> Vec<CrampRecord> {
             };
             let median_s = 45.0
                 * f64::from(severity.unwrap_or(2))
-                * if response == Response::Slowed { 0.7 } else { 1.0 };
+                * if response == Response::Slowed {
+                    0.7
+                } else {
+                    1.0
+                };
             let lognormal = LogNormal::new(median_s.ln(), 0.6).expect("sigma is positive");
             let duration_s = (!rng.random_bool(0.05)).then(|| lognormal.sample(&mut rng));
             let ended_in_window = duration_s.is_some_and(|d| d <= LANDMARK_S);
-            let remaining_s = duration_s.filter(|&d| d > LANDMARK_S).map(|d| d - LANDMARK_S);
+            let remaining_s = duration_s
+                .filter(|&d| d > LANDMARK_S)
+                .map(|d| d - LANDMARK_S);
             out.push(CrampRecord {
                 run,
                 severity,
@@ -104,9 +110,10 @@ fn statistics(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("stats");
     g.sample_size(10);
-    g.bench_function("compare (defaults: 10,000 resamples, 9,999 permutations)", |b| {
-        b.iter(|| compare(black_box(&table), &opts))
-    });
+    g.bench_function(
+        "compare (defaults: 10,000 resamples, 9,999 permutations)",
+        |b| b.iter(|| compare(black_box(&table), &opts)),
+    );
     g.bench_function("bootstrap_stratified_hl (10,000 resamples)", |b| {
         b.iter(|| {
             stats::bootstrap_stratified_hl(
