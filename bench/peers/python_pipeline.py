@@ -17,6 +17,7 @@ comparison flatters Python.
 
 import argparse
 import datetime as dt
+import gzip
 import os
 import sys
 
@@ -33,11 +34,18 @@ MIN_BASELINE_MOVING = 60
 MAX_GAP_S = 10  # interpolate gaps up to 10 s
 
 
+def _open(path, mode="rb"):
+    """The file, gunzipped on the fly when it ends in .gz."""
+    if path.lower().endswith(".gz"):
+        return gzip.open(path, mode + "t" if "b" not in mode else mode, encoding=None if "b" in mode else "utf-8")
+    return open(path, mode, encoding=None if "b" in mode else "utf-8")
+
+
 def read_fit_fitdecode(path):
     import fitdecode
 
     rows, local_offset = [], None
-    with fitdecode.FitReader(path) as fit:
+    with _open(path) as f, fitdecode.FitReader(f) as fit:
         for frame in fit:
             if frame.frame_type != fitdecode.FIT_FRAME_DATA:
                 continue
@@ -54,7 +62,12 @@ def read_fit_fitdecode(path):
 def read_fit_garmin(path):
     from garmin_fit_sdk import Decoder, Stream
 
-    messages, errors = Decoder(Stream.from_file(path)).read()
+    if path.lower().endswith(".gz"):
+        with _open(path) as f:
+            stream = Stream.from_byte_array(f.read())
+    else:
+        stream = Stream.from_file(path)
+    messages, errors = Decoder(stream).read()
     if errors:
         print(f"{path}: {errors}", file=sys.stderr)
     local_offset = None
@@ -80,7 +93,7 @@ def fit_frame(path, fit_lib):
 
 
 def gpx_frame(path):
-    with open(path, encoding="utf-8") as f:
+    with _open(path, "r") as f:
         g = gpxpy.parse(f)
     pts = [
         (p.time, p.latitude, p.longitude, _ext(p, "hr"), _ext(p, "cad"))
@@ -199,11 +212,11 @@ def main():
     rows = []
     for tag in tags.itertuples(index=False):
         if tag.file:
-            act = activities.get(tag.file)
+            name = tag.file if tag.file in activities else tag.file + ".gz"
+            act = activities.get(name)
             if act is None:
                 continue
             onset = parse_onset(tag.start, act[1], act[3])
-            name = tag.file
         else:  # absolute time, no file: the activity that spans it
             t = pd.Timestamp(tag.start)
             if t.tzinfo is None:
