@@ -179,6 +179,8 @@ split_of() { awk -v f="$2" '$1==f":" { printf "%s s for %.1f MB", $9, $5/1e6 }' 
   echo "Medians of $ROUNDS rounds; wall time, peak RSS and CPU time (user + system) by"
   echo "\`/usr/bin/time -f \"%e %M %U %S\"\`. CPU time is what a contender costs when it gets"
   echo "a core to itself; on a loaded machine it is the steadier number."
+  echo "\"Statistics off\" is \`--bootstrap 0 --permutations 0\` (the power simulation still"
+  echo "runs): the per-file stage plus the light part of the aggregation."
   if [ "$PY_FILES" -lt "$NFILES" ]; then
     echo "The Python pipelines read only the first $PY_FILES files ($((PY_BYTES / 1000000)) MB); their"
     echo "\"s for all files\" is their interpreter start-up and imports (${PY_START} s, timed"
