@@ -4,6 +4,7 @@
 mod analyze;
 mod common;
 mod conformance;
+mod html;
 mod inspect;
 mod oracle_fit;
 mod oracle_gpx;
