@@ -2,6 +2,7 @@
 //! subcommand or one promise, running the real `cramplab` binary where it can.
 
 mod analyze;
+mod browser;
 mod common;
 mod conformance;
 mod html;
