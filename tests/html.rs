@@ -153,7 +153,7 @@ fn user_text_in_tags_shows_as_text_never_as_markup() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (run, _) = one_run_with_tags(dir.path(), HOSTILE_TAGS);
     let out = dir.path().join("out.html");
-    let (page, json) = analyze_html(&[&run.parent().expect("dir").to_path_buf()], &out, &[]);
+    let (page, json) = analyze_html(&[run.parent().expect("dir")], &out, &[]);
     assert_eq!(json["cramps"].as_array().expect("cramps").len(), 2);
     assert!(
         page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
