@@ -52,7 +52,13 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
             }
         })
         .map(|d| d.join("cramps.csv"));
-    if let Some(b) = beside.filter(|b| b.is_file()) {
+    let same = |a: &PathBuf, b: &PathBuf| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    };
+    if let Some(b) = beside.filter(|b| b.is_file())
+        && !cfg.tag_files.iter().any(|t| same(t, &b))
+    {
         cfg.tag_files.push(b);
     }
     cfg.tag_options.tz = args.tz;
@@ -66,7 +72,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
         eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
     }
     if batch.failed() > 0 && batch.cramps.is_empty() && batch.files.len() == batch.failed() {
-        anyhow::bail!("{} could not be read", args.file.display());
+        anyhow::bail!("nothing to report on in {}", args.file.display());
     }
     match &args.html {
         Some(path) => {

@@ -402,6 +402,8 @@ pub fn run_profile(tl: &Timeline, cramps: &[CrampResult]) -> String {
         .iter()
         .map(|c| {
             let a = c.elapsed_at_onset_s / 60.0;
+            // A cramp without a tagged end is marked by a 30 s band; every
+            // band is at least 10 s wide so a short cramp stays visible.
             (a, a + c.duration_s.unwrap_or(30.0).max(10.0) / 60.0)
         })
         .collect();
@@ -420,7 +422,7 @@ pub fn run_profile(tl: &Timeline, cramps: &[CrampResult]) -> String {
             1.0,
         ),
     ];
-    svg((1000, 600), |root| {
+    svg((1100, 600), |root| {
         let areas = root.split_evenly((3, 1));
         for ((name, data, colour, sign), area) in rows.iter().zip(&areas) {
             let ys: Vec<f64> = data.iter().filter_map(|d| d.1).collect();
@@ -442,9 +444,11 @@ pub fn run_profile(tl: &Timeline, cramps: &[CrampResult]) -> String {
             chart
                 .configure_mesh()
                 .disable_x_mesh()
+                .light_line_style(RGBColor(245, 245, 245))
+                .y_labels(6)
                 .label_style((FONT, 11))
                 .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_label_formatter(&|y| format!("{:.1}", sign * y))
+                .y_label_formatter(&|y| format!("{:.0}", sign * y))
                 .x_desc("elapsed, min")
                 .axis_desc_style((FONT, 11))
                 .draw()?;

@@ -88,7 +88,7 @@ impl Exporter for Html {
             "cramps",
             "4. Every cramp, minute by minute",
         );
-        runs_section(&mut s, b);
+        runs_section(&mut s, b, "5. Runs");
         method_section(&mut s, b);
         s.push_str("</body></html>\n");
         s.into_bytes()
@@ -266,9 +266,10 @@ fn panels_section(s: &mut String, cramps: &[CrampResult], b: &Batch, id: &str, h
     s.push_str("</div></section>\n");
 }
 
-fn runs_section(s: &mut String, b: &Batch) {
+fn runs_section(s: &mut String, b: &Batch, heading: &str) {
+    let _ = writeln!(s, "<section id=\"runs\"><h2>{heading}</h2>");
     s.push_str(
-        "<section id=\"runs\"><h2>5. Runs</h2>\n<table><tr><th>file</th><th>date (UTC)</th>\
+        "<table><tr><th>file</th><th>date (UTC)</th>\
                 <th>distance, km</th><th>time</th><th>cramps</th><th>status</th></tr>\n",
     );
     for f in &b.files {
@@ -319,6 +320,13 @@ fn runs_section(s: &mut String, b: &Batch) {
             );
         }
         s.push_str("</table>\n");
+    }
+    if b.skipped_non_activities > 0 {
+        let _ = writeln!(
+            s,
+            "<p>{} file(s) inside folders or archives were not activities and were skipped.</p>",
+            b.skipped_non_activities
+        );
     }
     if !b.warnings.is_empty() {
         s.push_str("<h3>Tag warnings</h3><ul>\n");
@@ -386,27 +394,29 @@ impl Exporter for RunHtml<'_> {
         }
         s.push_str("</section>\n");
         panels_section(&mut s, &b.cramps, b, "cramps", "Its cramps");
-        s.push_str(
-            "<table><tr><th>#</th><th>onset (UTC)</th><th>duration, s</th><th>severity</th>\
+        if !b.cramps.is_empty() {
+            s.push_str(
+                "<table><tr><th>#</th><th>onset (UTC)</th><th>duration, s</th><th>severity</th>\
              <th>muscle</th><th>response</th><th>slowdown, %</th><th>note</th></tr>\n",
-        );
-        for c in &b.cramps {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
-                 <td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-                c.cramp_id,
-                crate::pipeline::rfc3339(c.start_utc),
-                num(c.duration_s, 0),
-                c.severity.map_or("–".to_string(), |x| x.to_string()),
-                escape(c.muscle.as_deref().unwrap_or("")),
-                c.response.as_str(),
-                num(c.slowdown_pct, 1),
-                escape(c.note.as_deref().unwrap_or(""))
             );
+            for c in &b.cramps {
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
+                 <td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    c.cramp_id,
+                    crate::pipeline::rfc3339(c.start_utc),
+                    num(c.duration_s, 0),
+                    c.severity.map_or("–".to_string(), |x| x.to_string()),
+                    escape(c.muscle.as_deref().unwrap_or("")),
+                    c.response.as_str(),
+                    num(c.slowdown_pct, 1),
+                    escape(c.note.as_deref().unwrap_or(""))
+                );
+            }
+            s.push_str("</table>\n");
         }
-        s.push_str("</table>\n");
-        runs_section(&mut s, b);
+        runs_section(&mut s, b, "Run and inputs");
         s.push_str("</body></html>\n");
         s.into_bytes()
     }
