@@ -268,3 +268,95 @@ fn bad_arguments_exit_with_status_1() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_same_runs_exported_as_fit_and_as_gpx_are_analysed_once_from_the_fit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (fit, gpx) = (dir.path().join("garmin"), dir.path().join("strava"));
+    simulate(&fit, 4, 9, &["--formats", "fit"]);
+    simulate(&gpx, 4, 9, &["--formats", "gpx"]);
+    let (alone, _, _) = analyze_json(&[fit.as_os_str()], "UTC");
+    let (both, code, stderr) = analyze_json(&[dir.path().as_os_str()], "UTC");
+    assert_eq!(code, 0, "{stderr}");
+    let files = both["files"].as_array().expect("files");
+    let dups: Vec<&Value> = files.iter().filter(|f| f["status"] == "skipped").collect();
+    assert_eq!(dups.len(), 4, "{files:#?}");
+    assert!(
+        dups.iter()
+            .all(|f| f["path"].as_str().is_some_and(|p| p.ends_with(".gpx"))
+                && f["error"].as_str().is_some_and(|e| e.contains("duplicate")))
+    );
+    let onsets = |v: &Value| {
+        let mut o: Vec<String> = v["cramps"]
+            .as_array()
+            .expect("cramps")
+            .iter()
+            .map(|c| c["start_utc"].to_string())
+            .collect();
+        o.sort();
+        o
+    };
+    assert!(!onsets(&alone).is_empty());
+    assert_eq!(
+        onsets(&alone),
+        onsets(&both),
+        "each cramp once, from the FIT recording"
+    );
+    let warned = both["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w.as_str().is_some_and(|s| s.contains("same run")))
+        .count();
+    assert_eq!(warned, 4);
+}
+
+#[test]
+fn fit_lap_presses_become_cramp_tags_with_lap_tags() {
+    // The simulator keeps lap presses in some FIT runs (truth: tag_habit
+    // "fit_laps"); with --lap-tags and no CSV, those cramps are still found.
+    let dir = tempfile::tempdir().expect("tempdir");
+    simulate(dir.path(), 12, 21, &["--formats", "fit"]);
+    std::fs::remove_file(dir.path().join("cramps.csv")).expect("rm");
+    let t = truth(dir.path());
+    let lap_runs: Vec<&str> = t["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter(|r| r["tag_habit"] == "fit_laps")
+        .filter_map(|r| r["file"].as_str())
+        .collect();
+    assert!(
+        !lap_runs.is_empty(),
+        "seed 21 should give some lap-tagging runs"
+    );
+    let expected = t["cramps"]
+        .as_array()
+        .expect("cramps")
+        .iter()
+        .filter(|c| {
+            c["tagged"] == true && c["file"].as_str().is_some_and(|f| lap_runs.contains(&f))
+        })
+        .count();
+    let (without, _, _) = analyze_json(&[dir.path().as_os_str()], "UTC");
+    assert_eq!(without["cramps"].as_array().map(Vec::len), Some(0));
+    let out = cramplab()
+        .args([
+            "analyze",
+            "--json",
+            "--lap-tags",
+            "--bootstrap",
+            "99",
+            "--permutations",
+            "99",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let with: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let found = with["cramps"].as_array().expect("cramps");
+    assert_eq!(found.len(), expected, "{:#?}", with["warnings"]);
+    assert!(found.iter().all(
+        |c| c["approx"] == false && c["tag_source"].as_str().is_some_and(|s| s.contains("lap"))
+    ));
+}

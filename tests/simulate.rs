@@ -294,3 +294,61 @@ fn sample_data_history_is_current_else_rerun_the_simulate_command_in_its_readme(
         assert!(a == b, "{name} differs. {regen}");
     }
 }
+
+#[test]
+fn simulated_files_read_back_through_cramplabs_own_readers_as_simulated() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("cramplab")
+        .unwrap()
+        .args(["simulate", "--runs", "12", "--seed", "5", "--gzip", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let out = Command::cargo_bin("cramplab")
+        .unwrap()
+        .env("TZ", "America/New_York")
+        .args(["inspect", "--json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("truth.json")).unwrap()).unwrap();
+    let runs = truth["runs"].as_array().unwrap();
+    assert_eq!(read.as_array().unwrap().len(), runs.len());
+    for r in runs {
+        let file = r["file"].as_str().unwrap();
+        let got = read
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["path"].as_str().unwrap().ends_with(file))
+            .unwrap_or_else(|| panic!("{file} not read"));
+        assert_eq!(got["status"], "ok", "{file}");
+        assert_eq!(got["samples"], r["samples"], "{file}: sample count");
+        assert_eq!(got["start_utc"], r["start_utc"], "{file}: start");
+        assert_eq!(
+            got["has_hr"],
+            r["hr_sensor"] != "none",
+            "{file}: heart rate"
+        );
+        assert_eq!(
+            got["pauses"].as_u64().unwrap() as usize,
+            r["pauses"].as_array().unwrap().len(),
+            "{file}: pauses"
+        );
+        let elapsed = got["elapsed_s"].as_f64().unwrap();
+        assert!(
+            (elapsed - r["elapsed_s"].as_f64().unwrap()).abs() <= 1.0,
+            "{file}: elapsed {elapsed}"
+        );
+        if r["file_has_offset"] == true {
+            assert_eq!(got["utc_offset_s"], r["utc_offset_s"], "{file}: UTC offset");
+        }
+    }
+}
