@@ -103,6 +103,155 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Every setting that changes a result, as (name, value) pairs in a
+    /// fixed order: what a report prints so the analysis can be repeated.
+    pub fn settings(&self) -> Vec<(String, String)> {
+        let w = |r: &crate::align::RelWindow| format!("{:+} s to {:+} s", r.from_s, r.to_s);
+        let t = &self.threshold;
+        let c = &self.compare;
+        let pairs: Vec<(&str, String)> = vec![
+            ("sport", format!("{:?}", self.sport)),
+            (
+                "tag time zone (--tz)",
+                self.tag_options
+                    .tz
+                    .map_or("each activity's own offset".to_string(), |z| {
+                        z.name().to_string()
+                    }),
+            ),
+            (
+                "relative tags are timer time",
+                self.tag_options.timer_offsets.to_string(),
+            ),
+            (
+                "FIT lap presses are tags",
+                self.tag_options.lap_tags.to_string(),
+            ),
+            (
+                "interpolate gaps up to",
+                format!("{} s", self.timeline.max_interp_gap_s),
+            ),
+            (
+                "speed rolling median",
+                format!("{} s", self.timeline.median_window_s),
+            ),
+            (
+                "reject accelerations above",
+                format!("{} m/s²", self.timeline.max_accel_mps2),
+            ),
+            (
+                "grade measured over",
+                format!("{} m", self.timeline.grade_window_m),
+            ),
+            (
+                "grade clipped to",
+                format!("±{} %", 100.0 * self.timeline.max_grade),
+            ),
+            (
+                "reject noisy grade",
+                self.timeline.reject_noisy_grade.to_string(),
+            ),
+            ("baseline window", w(&self.windows.baseline)),
+            (
+                "baseline needs moving samples",
+                format!("{}", self.windows.baseline_min_moving_s),
+            ),
+            ("response window", w(&self.windows.response)),
+            (
+                "response window needs present share",
+                format!("{}", self.windows.response_min_present),
+            ),
+            ("HR baseline window", w(&self.windows.hr_baseline)),
+            ("HR onset window", w(&self.windows.hr_onset)),
+            ("HR response window", w(&self.windows.hr_response)),
+            (
+                "stopped: paused share at least",
+                format!("{}", self.response.stopped_paused_fraction),
+            ),
+            (
+                "stopped: median speed below",
+                format!("{} m/s", self.response.stopped_speed_mps),
+            ),
+            (
+                "walked: median cadence below",
+                format!("{} steps/min", self.response.walk_cadence_spm),
+            ),
+            (
+                "walked (no cadence): median speed below",
+                format!("{} m/s", self.response.walk_speed_mps),
+            ),
+            (
+                "threshold T fixed (--threshold)",
+                t.fixed_pct
+                    .map_or("no (the runner's own)".to_string(), |x| format!("{x} %")),
+            ),
+            (
+                "threshold T percentile of placebo slowdowns",
+                format!("{}", t.percentile),
+            ),
+            (
+                "threshold T floor / cap",
+                format!("{} % / {} %", t.floor_pct, t.cap_pct),
+            ),
+            (
+                "placebo moments per run",
+                format!("{}", self.placebo.moments),
+            ),
+            (
+                "placebo moments keep away from tags and ends by",
+                format!("{} s", self.placebo.min_gap_s),
+            ),
+            (
+                "bootstrap resamples (whole runs)",
+                format!("{}", c.bootstrap_resamples),
+            ),
+            ("permutations (van Elteren)", format!("{}", c.permutations)),
+            ("seed", format!("{}", c.seed)),
+            (
+                "detectable-ratio simulations",
+                format!("{} at power {}", c.power_sims, c.power),
+            ),
+            ("alpha", format!("{}", c.alpha)),
+            (
+                "equivalence bounds",
+                format!("{} – {}", c.equivalence.0, c.equivalence.1),
+            ),
+            (
+                "minimum cramps per group / for a verdict",
+                format!("{} / {}", c.min_group_n, c.min_verdict_n),
+            ),
+            (
+                "minimum runs / for the run bootstrap",
+                format!("{} / {}", c.min_runs, c.min_bootstrap_runs),
+            ),
+            (
+                "most cramps without severity for a verdict",
+                format!("{} %", 100.0 * c.max_missing_severity_fraction),
+            ),
+        ];
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+}
+
+/// The 1 Hz timeline of the first activity in `path` that `cfg` analyses
+/// (the per-run report draws its whole profile). The batch drops samples
+/// as soon as an activity is measured, so this reads the file once more;
+/// `None` when nothing in it could be read or analysed.
+pub fn timeline_of(path: &Path, cfg: &Config) -> Option<Timeline> {
+    let discovery = container::discover(&[path.to_path_buf()]);
+    for source in &discovery.sources {
+        for loaded in container::load(source, &cfg.limits) {
+            if let LoadOutcome::Read(acts) = loaded.outcome
+                && let Some(act) = acts.into_iter().find(|a| cfg.sport.accepts(&a.sport))
+            {
+                return Some(Timeline::build(&act, &cfg.timeline));
+            }
+        }
+    }
+    None
+}
+
 /// What became of one input file or activity (`files[]` of the JSON).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -259,6 +408,11 @@ pub struct Batch {
     pub inputs: Vec<PathBuf>,
     /// The end of the response window, seconds after onset: the landmark.
     pub landmark_s: f64,
+    /// The baseline, response and HR windows used (charts shade them).
+    pub windows: WindowOptions,
+    /// Every setting of the method as (name, value), in a fixed order, so a
+    /// report can say how to reproduce its result ([`Config::settings`]).
+    pub settings: Vec<(String, String)>,
 }
 
 impl Batch {
@@ -711,6 +865,8 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         tag_rows: rows.len(),
         inputs,
         landmark_s: cfg.windows.response.to_s,
+        windows: cfg.windows.clone(),
+        settings: cfg.settings(),
     })
 }
 

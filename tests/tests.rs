@@ -2,8 +2,10 @@
 //! subcommand or one promise, running the real `cramplab` binary where it can.
 
 mod analyze;
+mod browser;
 mod common;
 mod conformance;
+mod html;
 mod inspect;
 mod oracle_fit;
 mod oracle_gpx;

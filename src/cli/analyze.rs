@@ -41,6 +41,12 @@ pub struct AnalyzeArgs {
     /// Print one JSON document (DESIGN.md §4) instead of the text summary.
     #[arg(long)]
     json: bool,
+    /// Write a self-contained HTML report (verdict, charts, every cramp, settings).
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Replace existing output files (never an input).
+    #[arg(long)]
+    force: bool,
     /// Print only errors.
     #[arg(long, short)]
     quiet: bool,
@@ -157,7 +163,7 @@ fn parse_window(s: &str) -> Result<RelWindow, String> {
 
 impl AnalyzeArgs {
     /// The plain configuration the library sees.
-    fn config(&self) -> pipeline::Config {
+    pub(super) fn config(&self) -> pipeline::Config {
         let paths = if self.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
@@ -184,6 +190,7 @@ impl AnalyzeArgs {
         cfg.compare.permutations = self.permutations;
         cfg.compare.seed = self.seed;
         cfg.threads = self.jobs;
+        cfg.keep_windows = self.html.is_some();
         cfg
     }
 }
@@ -229,6 +236,10 @@ fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
         .filter(|f| f.status == pipeline::FileStatus::Error)
     {
         eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
+    }
+    if let Some(path) = &args.html {
+        cramplab::output::OutputGuard::new(batch.inputs.iter().map(|p| p.as_path()), args.force)
+            .write(path, &cramplab::report::html::Html.render(batch))?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {

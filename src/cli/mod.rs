@@ -3,6 +3,7 @@
 
 mod analyze;
 mod inspect;
+mod report;
 mod simulate;
 
 use std::path::PathBuf;
@@ -22,6 +23,9 @@ enum Command {
     /// Every activity under PATHs: what the runner did after each tagged
     /// cramp, and whether slowing down went with shorter cramps.
     Analyze(analyze::AnalyzeArgs),
+    /// One run: its pace, heart rate and elevation with cramps and pauses
+    /// marked, and pace/HR around each cramp (text, or --html FILE).
+    Report(report::ReportArgs),
     /// What a file holds: format, device, start, duration, channels, laps, pauses.
     Inspect {
         /// Activity files, archives or folders.
@@ -90,6 +94,7 @@ impl Status {
 pub fn run(args: Args) -> anyhow::Result<Status> {
     match args.command {
         Command::Analyze(a) => analyze::run(&a),
+        Command::Report(r) => report::run(&r),
         Command::Inspect { paths, json } => inspect::run(&inspect::Config { paths, json }),
         Command::Simulate {
             out,

@@ -2,6 +2,8 @@
 //! (as hyperfine's exporters): each turns a finished [`Batch`] into bytes,
 //! so every output is testable without touching the disk.
 
+pub mod charts;
+pub mod html;
 pub mod json;
 pub mod terminal;
 

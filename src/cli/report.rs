@@ -1,0 +1,157 @@
+//! `cramplab report RUN`: one run on its own. The batch pipeline runs on
+//! that single file (with `--tags` and any `cramps.csv` beside it), the
+//! run's timeline is read again for its profile, and the result is a short
+//! text summary or, with `--html FILE`, a self-contained page.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use cramplab::output::OutputGuard;
+use cramplab::pipeline::{self, Batch, FileStatus};
+use cramplab::report::Exporter;
+use cramplab::report::html::RunHtml;
+
+use super::Status;
+
+/// Flags of `cramplab report`.
+#[derive(Debug, ClapArgs)]
+pub struct ReportArgs {
+    /// The activity file (FIT, GPX or TCX, possibly gzipped).
+    file: PathBuf,
+    /// A tag file (in addition to a cramps.csv beside the run).
+    #[arg(long, value_name = "FILE")]
+    tags: Vec<PathBuf>,
+    /// Time zone for local wall-clock tag times (e.g. Europe/Berlin).
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<chrono_tz::Tz>,
+    /// FIT manual lap presses are cramp tags: onset and end in pairs.
+    #[arg(long)]
+    lap_tags: bool,
+    /// Write a self-contained HTML report instead of the text summary.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Replace an existing output file (never an input).
+    #[arg(long)]
+    force: bool,
+}
+
+/// Run `cramplab report`.
+pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
+    let mut cfg = pipeline::Config::new(vec![args.file.clone()]);
+    cfg.tag_files = args.tags.clone();
+    let beside = args
+        .file
+        .parent()
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                d.to_path_buf()
+            }
+        })
+        .map(|d| d.join("cramps.csv"));
+    let same = |a: &PathBuf, b: &PathBuf| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    };
+    if let Some(b) = beside.filter(|b| b.is_file())
+        && !cfg.tag_files.iter().any(|t| same(t, &b))
+    {
+        cfg.tag_files.push(b);
+    }
+    cfg.tag_options.tz = args.tz;
+    cfg.tag_options.lap_tags = args.lap_tags;
+    cfg.sport = pipeline::SportFilter::All;
+    cfg.keep_windows = true;
+    let mut batch = pipeline::run(&cfg, &|_| {}).context("cannot analyse")?;
+    // Rows of a shared cramps.csv that name other runs are not this run's problem.
+    batch.warnings.retain(|w| !w.contains("no activity"));
+    for f in batch.files.iter().filter(|f| f.status == FileStatus::Error) {
+        eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
+    }
+    if batch.failed() > 0 && batch.cramps.is_empty() && batch.files.len() == batch.failed() {
+        anyhow::bail!("nothing to report on in {}", args.file.display());
+    }
+    match &args.html {
+        Some(path) => {
+            let timeline = pipeline::timeline_of(&args.file, &cfg);
+            let page = RunHtml {
+                timeline: timeline.as_ref(),
+                path: args.file.display().to_string(),
+            }
+            .render(&batch);
+            OutputGuard::new(batch.inputs.iter().map(|p| p.as_path()), args.force)
+                .write(path, &page)?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(summary(&batch).as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(if batch.failed() > 0 {
+        Status::SomeFailed
+    } else {
+        Status::Ok
+    })
+}
+
+/// Minutes and seconds since the start, `+m:ss`.
+fn since_start(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    format!("+{}:{:02}", s / 60, s % 60)
+}
+
+/// The text summary: the run, then one line per cramp.
+fn summary(b: &Batch) -> String {
+    let mut s = String::new();
+    for f in &b.files {
+        s.push_str(&format!(
+            "{}: {}{}{}, {} cramp(s)\n",
+            f.path,
+            f.start_utc.map_or(String::new(), |t| t
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string()),
+            f.distance_m
+                .map_or(String::new(), |d| format!(", {:.2} km", d / 1000.0)),
+            f.elapsed_s
+                .map_or(String::new(), |e| format!(", {}", since_start(e))),
+            f.cramps
+        ));
+        if let Some(e) = &f.error {
+            s.push_str(&format!("  {e}\n"));
+        }
+        for w in &f.warnings {
+            s.push_str(&format!("  warning: {w}\n"));
+        }
+    }
+    if !b.cramps.is_empty() {
+        s.push_str(&format!("slowdown threshold T: {:.1} %\n", b.threshold_pct));
+    }
+    for c in &b.cramps {
+        s.push_str(&format!(
+            "#{} at {} {}: {}{}{}{}{}\n",
+            c.cramp_id,
+            since_start(c.elapsed_at_onset_s),
+            pipeline::rfc3339(c.start_utc),
+            c.response.as_str(),
+            c.slowdown_pct
+                .map_or(String::new(), |x| format!(", slowdown {x:.1} %")),
+            c.duration_s
+                .map_or(", no end tagged".to_string(), |d| format!(
+                    ", lasted {d:.0} s"
+                )),
+            c.severity
+                .map_or(String::new(), |x| format!(", severity {x}")),
+            c.muscle
+                .as_deref()
+                .map_or(String::new(), |m| format!(", {m}")),
+        ));
+    }
+    for w in &b.warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    s
+}

@@ -1,0 +1,510 @@
+//! The HTML reports' charts, drawn with plotters' SVG backend into strings
+//! that are inlined in the page (no scripts, no fonts to fetch: the backend
+//! writes `<text>` elements and escapes their content). Each function
+//! returns one `<svg>` element, or a short `<p>` when there is nothing to draw.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::align::WindowOptions;
+use crate::analysis::Response;
+use crate::pipeline::CrampResult;
+use crate::timeline::Timeline;
+
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+const FONT: &str = "sans-serif";
+/// Kept pace: the reference group.
+pub const KEPT_PACE: RGBColor = RGBColor(31, 119, 180);
+/// Slowed: the group of interest.
+pub const SLOWED: RGBColor = RGBColor(230, 85, 13);
+const OTHER: RGBColor = RGBColor(150, 150, 150);
+const HR: RGBColor = RGBColor(200, 30, 60);
+const PACE: RGBColor = RGBColor(31, 90, 160);
+const CRAMP: RGBColor = RGBColor(214, 39, 40);
+
+/// Slowest pace drawn, min/km: walking and standing are clipped to it.
+const SLOWEST_PACE_MIN_PER_KM: f64 = 15.0;
+
+/// Pace in min/km from a speed in m/s (1000 m / speed / 60 s), clipped.
+pub fn pace_min_per_km(speed_mps: f64) -> f64 {
+    if speed_mps > 1000.0 / 60.0 / SLOWEST_PACE_MIN_PER_KM {
+        1000.0 / 60.0 / speed_mps
+    } else {
+        SLOWEST_PACE_MIN_PER_KM
+    }
+}
+
+/// Run a drawing closure on a fresh SVG canvas.
+fn svg(size: (u32, u32), draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Drawn) -> String {
+    let mut buf = String::new();
+    let ok = {
+        let root = SVGBackend::with_string(&mut buf, size).into_drawing_area();
+        let r = root
+            .fill(&WHITE)
+            .map_err(|e| e.to_string())
+            .and_then(|_| draw(&root).map_err(|e| e.to_string()))
+            .and_then(|_| root.present().map_err(|e| e.to_string()));
+        r.is_ok()
+    };
+    if ok {
+        buf
+    } else {
+        "<p class=\"note\">This chart could not be drawn.</p>".to_string()
+    }
+}
+
+/// SplitMix64 finaliser (Steele, Lea & Flood 2014): a deterministic jitter
+/// in −0.5…0.5 from a cramp id, so the same batch always draws the same dots.
+fn jitter(id: usize) -> f64 {
+    let mut z = (id as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+}
+
+fn median(v: &mut [f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// The response groups in the order the charts show them.
+pub const GROUPS: [Response; 5] = [
+    Response::KeptPace,
+    Response::Slowed,
+    Response::Walked,
+    Response::Stopped,
+    Response::Unknown,
+];
+
+fn group_colour(r: Response) -> RGBColor {
+    match r {
+        Response::KeptPace => KEPT_PACE,
+        Response::Slowed => SLOWED,
+        _ => OTHER,
+    }
+}
+
+fn severity_colour(s: Option<u8>) -> RGBColor {
+    match s {
+        Some(1) => RGBColor(44, 160, 44),
+        Some(2) => RGBColor(255, 127, 14),
+        Some(3) => RGBColor(180, 20, 20),
+        _ => OTHER,
+    }
+}
+
+/// A log axis range that holds every value, padded by a quarter decade.
+fn log_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    (lo.is_finite() && hi.is_finite()).then(|| (lo / 1.5, hi * 1.5))
+}
+
+/// Tagged durations by response group on a log axis: every cramp a dot,
+/// jittered sideways, with the group's median as a bar.
+pub fn durations_by_group(cramps: &[CrampResult]) -> String {
+    let dots: Vec<(Response, usize, f64)> = cramps
+        .iter()
+        .filter_map(|c| {
+            c.duration_s
+                .filter(|d| *d > 0.0)
+                .map(|d| (c.response, c.cramp_id, d))
+        })
+        .collect();
+    let Some((lo, hi)) = log_range(dots.iter().map(|d| d.2)) else {
+        return "<p class=\"note\">No cramp has a tagged duration to draw.</p>".to_string();
+    };
+    svg((900, 420), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "Tagged cramp duration by response (log scale; bar = median)",
+                (FONT, 18),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.5f64..4.5f64, (lo..hi).log_scale())?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(5)
+            .x_label_formatter(&|x| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && (0.0..5.0).contains(&i) {
+                    GROUPS[i as usize].as_str().replace('_', " ")
+                } else {
+                    String::new()
+                }
+            })
+            .light_line_style(RGBColor(242, 242, 242))
+            .y_desc("duration, s")
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()?;
+        for (gi, g) in GROUPS.iter().enumerate() {
+            let colour = group_colour(*g);
+            let mine: Vec<&(Response, usize, f64)> = dots.iter().filter(|d| d.0 == *g).collect();
+            let x0 = gi as f64;
+            chart.draw_series(mine.iter().map(|d| {
+                Circle::new((x0 + 0.6 * jitter(d.1), d.2), 3, colour.mix(0.7).filled())
+            }))?;
+            let mut v: Vec<f64> = mine.iter().map(|d| d.2).collect();
+            if let Some(m) = median(&mut v) {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x0 - 0.38, m), (x0 + 0.38, m)],
+                    colour.stroke_width(3),
+                )))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Slowdown against tagged duration, coloured by severity; the title holds
+/// Kendall's τ-b of the primary comparison.
+pub fn slowdown_vs_duration(cramps: &[CrampResult], title: &str) -> String {
+    let dots: Vec<(f64, f64, Option<u8>)> = cramps
+        .iter()
+        .filter_map(|c| match (c.slowdown_pct, c.duration_s) {
+            (Some(s), Some(d)) if s.is_finite() && d > 0.0 => Some((s, d, c.severity)),
+            _ => None,
+        })
+        .collect();
+    let Some((lo, hi)) = log_range(dots.iter().map(|d| d.1)) else {
+        return "<p class=\"note\">No cramp has both a slowdown and a duration.</p>".to_string();
+    };
+    let smin = dots.iter().map(|d| d.0).fold(f64::INFINITY, f64::min);
+    let smax = dots.iter().map(|d| d.0).fold(f64::NEG_INFINITY, f64::max);
+    let (x0, x1) = ((smin - 5.0).min(-10.0), (smax + 5.0).max(40.0));
+    svg((900, 420), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, (lo..hi).log_scale())?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(242, 242, 242))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .x_desc("slowdown after onset, % of baseline grade-adjusted speed")
+            .y_desc("duration, s")
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()?;
+        for (sev, name) in [
+            (Some(1), "mild"),
+            (Some(2), "moderate"),
+            (Some(3), "severe"),
+            (None, "no severity"),
+        ] {
+            let colour = severity_colour(sev);
+            chart
+                .draw_series(
+                    dots.iter()
+                        .filter(|d| d.2 == sev || (sev.is_none() && !matches!(d.2, Some(1..=3))))
+                        .map(|d| Circle::new((d.0, d.1), 3, colour.mix(0.8).filled())),
+                )?
+                .label(name)
+                .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 13))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Consecutive runs of `Some` values: a line is broken where data is missing.
+fn segments(points: impl Iterator<Item = (f64, Option<f64>)>) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (x, y) in points {
+        match y {
+            Some(y) if y.is_finite() => out.last_mut().expect("never empty").push((x, y)),
+            _ => {
+                if !out.last().is_some_and(Vec::is_empty) {
+                    out.push(Vec::new());
+                }
+            }
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// One cramp: grade-adjusted pace and heart rate from −180 s to +300 s
+/// around the onset, baseline and response windows shaded, the tagged end
+/// marked; the title gives the response class and the slowdown.
+pub fn cramp_panel(c: &CrampResult, windows: &WindowOptions) -> String {
+    let title = format!(
+        "#{} {}{}",
+        c.cramp_id,
+        c.response.as_str().replace('_', " "),
+        c.slowdown_pct
+            .map_or(String::new(), |s| format!(", slowdown {s:.0} %"))
+    );
+    if c.window.is_empty() {
+        return format!(
+            "<p class=\"note\">{}: no samples around the onset.</p>",
+            super::html::escape(&title)
+        );
+    }
+    // Pace is drawn negated so that faster is up, as on a speed chart;
+    // the axis labels undo the sign.
+    let paces: Vec<f64> = c
+        .window
+        .iter()
+        .filter_map(|w| w.gap_mps.map(pace_min_per_km))
+        .collect();
+    let pmin = paces.iter().copied().fold(f64::INFINITY, f64::min);
+    let fastest = if pmin.is_finite() {
+        (pmin - 0.5).max(0.0).floor()
+    } else {
+        2.0
+    };
+    let (p0, p1) = (-(SLOWEST_PACE_MIN_PER_KM + 0.5), -fastest);
+    let hrs: Vec<f64> = c.window.iter().filter_map(|w| w.hr_bpm).collect();
+    let h0 = hrs.iter().copied().fold(f64::INFINITY, f64::min);
+    let h1 = hrs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (h0, h1) = if h0.is_finite() {
+        ((h0 - 5.0).floor(), (h1 + 5.0).ceil())
+    } else {
+        (60.0, 200.0)
+    };
+    svg((380, 230), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(&title, (FONT, 14))
+            .margin(6)
+            .x_label_area_size(22)
+            .y_label_area_size(34)
+            .right_y_label_area_size(34)
+            .build_cartesian_2d(-180f64..300f64, p0..p1)?
+            .set_secondary_coord(-180f64..300f64, h0..h1);
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(6)
+            .y_labels(5)
+            .label_style((FONT, 11))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{:.0}", -y))
+            .y_desc("pace min/km")
+            .axis_desc_style((FONT, 11))
+            .draw()?;
+        chart
+            .configure_secondary_axes()
+            .y_labels(5)
+            .label_style((FONT, 11))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_desc("HR bpm")
+            .axis_desc_style((FONT, 11))
+            .draw()?;
+        for (w, colour) in [
+            (&windows.baseline, KEPT_PACE.mix(0.12)),
+            (&windows.response, SLOWED.mix(0.2)),
+        ] {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(w.from_s, p0), (w.to_s, p1)],
+                colour.filled(),
+            )))?;
+        }
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, p0), (0.0, p1)],
+            CRAMP.stroke_width(1),
+        )))?;
+        if let Some(d) = c.duration_s.filter(|d| (0.0..=300.0).contains(d)) {
+            chart.draw_series(DashedLineSeries::new(
+                vec![(d, p0), (d, p1)],
+                4,
+                3,
+                CRAMP.stroke_width(1),
+            ))?;
+        }
+        for seg in segments(
+            c.window
+                .iter()
+                .map(|w| (f64::from(w.t_rel_s), w.gap_mps.map(|g| -pace_min_per_km(g)))),
+        ) {
+            chart.draw_series(LineSeries::new(seg, PACE.stroke_width(1)))?;
+        }
+        for seg in segments(c.window.iter().map(|w| (f64::from(w.t_rel_s), w.hr_bpm))) {
+            chart.draw_secondary_series(LineSeries::new(seg, HR.stroke_width(1)))?;
+        }
+        Ok(())
+    })
+}
+
+/// One strip of the run profile: title, points, colour, sign of the values.
+type Row<'a> = (&'a str, Vec<(f64, Option<f64>)>, RGBColor, f64);
+
+/// Mean of the finite values in each block of `step` seconds (the whole-run
+/// profile would otherwise carry thousands of points per line).
+fn blocks(v: &[f64], step: usize) -> Vec<(f64, Option<f64>)> {
+    v.chunks(step)
+        .enumerate()
+        .map(|(i, c)| {
+            let f: Vec<f64> = c.iter().copied().filter(|x| x.is_finite()).collect();
+            let m = (!f.is_empty()).then(|| f.iter().sum::<f64>() / f.len() as f64);
+            (((i * step) as f64 + step as f64 / 2.0) / 60.0, m)
+        })
+        .collect()
+}
+
+/// The whole run: pace, heart rate and elevation against elapsed minutes,
+/// with pauses shaded grey and each cramp shaded from onset to tagged end.
+pub fn run_profile(tl: &Timeline, cramps: &[CrampResult]) -> String {
+    const STEP_S: usize = 10;
+    let minutes = tl.len() as f64 / 60.0;
+    if tl.is_empty() {
+        return "<p class=\"note\">The run has no samples to draw.</p>".to_string();
+    }
+    let pace: Vec<f64> = tl
+        .gap_mps
+        .iter()
+        .zip(&tl.paused)
+        .map(|(g, p)| {
+            if *p || !g.is_finite() {
+                f64::NAN
+            } else {
+                // Negated so that faster is up; the labels undo the sign.
+                -pace_min_per_km(*g)
+            }
+        })
+        .collect();
+    let mut pauses: Vec<(f64, f64)> = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, p) in tl.paused.iter().chain(std::iter::once(&false)).enumerate() {
+        match (p, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                pauses.push((s as f64 / 60.0, i as f64 / 60.0));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let spans: Vec<(f64, f64)> = cramps
+        .iter()
+        .map(|c| {
+            let a = c.elapsed_at_onset_s / 60.0;
+            // A cramp without a tagged end is marked by a 30 s band; every
+            // band is at least 10 s wide so a short cramp stays visible.
+            (a, a + c.duration_s.unwrap_or(30.0).max(10.0) / 60.0)
+        })
+        .collect();
+    let rows: [Row; 3] = [
+        (
+            "pace min/km (grade-adjusted, faster up)",
+            blocks(&pace, STEP_S),
+            PACE,
+            -1.0,
+        ),
+        ("heart rate bpm", blocks(&tl.hr_bpm, STEP_S), HR, 1.0),
+        (
+            "elevation m",
+            blocks(&tl.altitude_m, STEP_S),
+            RGBColor(90, 120, 60),
+            1.0,
+        ),
+    ];
+    svg((1100, 600), |root| {
+        let areas = root.split_evenly((3, 1));
+        for ((name, data, colour, sign), area) in rows.iter().zip(&areas) {
+            let ys: Vec<f64> = data.iter().filter_map(|d| d.1).collect();
+            let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let (lo, hi) = if lo.is_finite() && hi > lo {
+                (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+            } else if lo.is_finite() {
+                (lo - 1.0, lo + 1.0)
+            } else {
+                (0.0, 1.0)
+            };
+            let mut chart = ChartBuilder::on(area)
+                .caption(*name, (FONT, 14))
+                .margin(6)
+                .x_label_area_size(24)
+                .y_label_area_size(50)
+                .build_cartesian_2d(0f64..minutes.max(1.0), lo..hi)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .light_line_style(RGBColor(245, 245, 245))
+                .y_labels(6)
+                .label_style((FONT, 11))
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| format!("{:.0}", sign * y))
+                .x_desc("elapsed, min")
+                .axis_desc_style((FONT, 11))
+                .draw()?;
+            chart.draw_series(
+                pauses
+                    .iter()
+                    .map(|(a, b)| Rectangle::new([(*a, lo), (*b, hi)], BLACK.mix(0.12).filled())),
+            )?;
+            chart.draw_series(
+                spans
+                    .iter()
+                    .map(|(a, b)| Rectangle::new([(*a, lo), (*b, hi)], CRAMP.mix(0.35).filled())),
+            )?;
+            if ys.is_empty() {
+                continue;
+            }
+            for seg in segments(data.iter().copied()) {
+                chart.draw_series(LineSeries::new(seg, colour.stroke_width(1)))?;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pace_is_minutes_per_kilometre_and_clipped_when_barely_moving() {
+        // 4 m/s: 1000 m take 250 s = 4 min 10 s = 4.1667 min.
+        assert!((pace_min_per_km(4.0) - 250.0 / 60.0).abs() < 1e-9);
+        assert_eq!(pace_min_per_km(0.0), SLOWEST_PACE_MIN_PER_KM);
+    }
+
+    #[test]
+    fn jitter_is_repeatable_and_stays_within_half_a_slot() {
+        for id in 0..1000 {
+            let j = jitter(id);
+            assert!((-0.5..0.5).contains(&j), "{j}");
+            assert_eq!(j, jitter(id));
+        }
+        assert_ne!(jitter(1), jitter(2));
+    }
+
+    #[test]
+    fn lines_break_where_values_are_missing() {
+        let s = segments(
+            [
+                (0.0, Some(1.0)),
+                (1.0, None),
+                (2.0, Some(2.0)),
+                (3.0, Some(3.0)),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(s, vec![vec![(0.0, 1.0)], vec![(2.0, 2.0), (3.0, 3.0)]]);
+    }
+}

@@ -1,0 +1,436 @@
+//! `analyze --html FILE` and `report RUN --html FILE`: one self-contained
+//! page that opens offline (inline CSS and SVG, no scripts, no external
+//! fonts or URLs). The batch page puts the verdict first, then the charts,
+//! the runs, and every setting needed to reproduce the result. All user
+//! text (paths, notes, muscles, warnings) is HTML-escaped.
+
+use std::fmt::Write;
+
+use super::Exporter;
+use super::charts;
+use crate::analysis::compare::Comparison;
+use crate::pipeline::{Batch, CrampResult, FileStatus};
+use crate::timeline::Timeline;
+
+/// At most this many cramp panels are drawn; a note says how many were left out.
+pub const MAX_PANELS: usize = 200;
+
+/// Escape text for HTML element content and quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;\
+max-width:1180px;margin:1.5em auto;padding:0 1em;color:#222;line-height:1.45}\
+h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}\
+.verdict{font-size:1.25em;font-weight:600;background:#f4f7fb;border-left:5px solid #1f77b4;padding:.6em .9em}\
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}\
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}\
+.panels{display:flex;flex-wrap:wrap;gap:8px}.panel{margin:0;border:1px solid #e3e3e3;width:370px}\
+.panel figcaption{font-size:.8em;padding:.2em .4em;color:#444;overflow-wrap:anywhere}\
+.note{color:#666;font-style:italic}svg{max-width:100%;height:auto;display:block}\
+.legend span{display:inline-block;width:1em;height:.8em;margin:0 .3em 0 .8em;vertical-align:middle}";
+
+fn num(x: Option<f64>, decimals: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "–".to_string(),
+    }
+}
+
+fn verdict_name(c: &Comparison) -> String {
+    serde_json::to_value(c.verdict)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+        .replace('_', " ")
+}
+
+fn hms(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+fn head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
+        escape(title),
+        escape(title)
+    )
+}
+
+/// The batch report.
+pub struct Html;
+
+impl Exporter for Html {
+    fn render(&self, b: &Batch) -> Vec<u8> {
+        let mut s = head("cramplab: did slowing down go with shorter cramps?");
+        verdict_section(&mut s, b);
+        durations_section(&mut s, b);
+        dose_section(&mut s, b);
+        panels_section(
+            &mut s,
+            &b.cramps,
+            b,
+            "cramps",
+            "4. Every cramp, minute by minute",
+        );
+        runs_section(&mut s, b, "5. Runs");
+        method_section(&mut s, b);
+        s.push_str("</body></html>\n");
+        s.into_bytes()
+    }
+}
+
+fn comparison_row(s: &mut String, name: &str, c: &Comparison) {
+    let _ = writeln!(
+        s,
+        "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n\">{}–{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+        escape(name),
+        c.n_group,
+        c.n_reference,
+        num(c.duration_ratio, 2),
+        num(c.ci_low, 2),
+        num(c.ci_high, 2),
+        num(c.p_value, 3),
+        escape(&verdict_name(c))
+    );
+}
+
+fn verdict_section(s: &mut String, b: &Batch) {
+    let c = &b.comparison;
+    s.push_str("<section id=\"verdict\"><h2>1. Verdict</h2>\n");
+    let _ = writeln!(s, "<p class=\"verdict\">{}</p>", escape(&c.summary));
+    let _ = writeln!(
+        s,
+        "<p>Duration ratio, slowed ÷ kept pace (time a cramp lasted beyond +{:.0} s): \
+         <b>{}</b> (95 % CI {}–{}; 90 % CI {}–{}{}), p = {}{}. Cramps compared: {} slowed, \
+         {} kept pace, from {} runs; {} ended by +{:.0} s and {} had no usable end.</p>",
+        b.landmark_s,
+        num(c.duration_ratio, 2),
+        num(c.ci_low, 2),
+        num(c.ci_high, 2),
+        num(c.ci90_low, 2),
+        num(c.ci90_high, 2),
+        c.ci_method
+            .as_deref()
+            .map_or(String::new(), |m| format!("; {}", escape(m))),
+        num(c.p_value, 3),
+        c.test
+            .as_deref()
+            .map_or(String::new(), |t| format!(" ({})", escape(t))),
+        c.n_group,
+        c.n_reference,
+        c.n_runs,
+        c.ended_in_window,
+        b.landmark_s,
+        c.without_outcome,
+    );
+    let _ = writeln!(
+        s,
+        "<p>What these data could have detected: {}</p>",
+        match c.detectable_ratio {
+            Some(r) => format!(
+                "a ratio of {r:.2} or further from 1 (80 % power at these group sizes and \
+                 spread). A true effect smaller than that could easily go unseen."
+            ),
+            None => "not computable with so few cramps.".to_string(),
+        }
+    );
+    s.push_str(
+        "<table><tr><th>analysis</th><th>n group</th><th>n kept pace</th><th>ratio</th>\
+         <th>95 % CI</th><th>p</th><th>verdict</th></tr>\n",
+    );
+    comparison_row(s, "primary: slowed vs kept pace", c);
+    for x in &c.secondary {
+        comparison_row(s, &format!("secondary: {}", x.label.replace('_', " ")), x);
+    }
+    for x in &c.sensitivity {
+        comparison_row(s, &format!("sensitivity: {}", x.label.replace('_', " ")), x);
+    }
+    s.push_str("</table>\n");
+    let range = b.threshold_range_pct.map_or(String::new(), |(lo, hi)| {
+        format!(" (runs' own thresholds {lo:.1}–{hi:.1} %)")
+    });
+    let _ = writeln!(
+        s,
+        "<p id=\"placebo\">Placebo check: slowdown threshold T = {:.1} %{range}. At {} random \
+         non-cramp moments classified the same way, {} % were called slowed; it should sit \
+         near 5 %.</p>",
+        b.threshold_pct,
+        b.placebo_moments,
+        num(b.placebo_slowed_pct, 1)
+    );
+    s.push_str(
+        "<p><b>Caveats.</b></p><ul>\
+         <li>This is an association, not cause and effect: runners may slow down for cramps \
+         that already feel bad, and those may last longer for that reason alone.</li>\
+         <li>Severity is the main confounder; comparisons are stratified by it, so cramps \
+         without a severity tag weaken the result.</li>\
+         <li>The result is only as precise as the tags: onsets typed in afterwards are left \
+         out of the primary analysis, and a late or early end tag shifts every duration.</li>\
+         </ul></section>\n",
+    );
+}
+
+fn durations_section(s: &mut String, b: &Batch) {
+    s.push_str("<section id=\"durations\"><h2>2. Durations by response</h2>\n");
+    let _ = writeln!(
+        s,
+        "<p class=\"legend\">Each dot is one cramp's tagged duration.<span style=\"background:#1f77b4\">\
+         </span>kept pace<span style=\"background:#e6550d\"></span>slowed\
+         <span style=\"background:#969696\"></span>other</p>"
+    );
+    s.push_str(&charts::durations_by_group(&b.cramps));
+    s.push_str("</section>\n");
+}
+
+fn dose_section(s: &mut String, b: &Batch) {
+    let c = &b.comparison;
+    let title = format!(
+        "Slowdown vs duration: Kendall τ = {} (95 % CI {} to {}, n = {})",
+        num(c.kendall_tau, 2),
+        num(c.kendall_tau_ci_low, 2),
+        num(c.kendall_tau_ci_high, 2),
+        c.kendall_n
+    );
+    s.push_str("<section id=\"dose-response\"><h2>3. Slowdown and duration</h2>\n");
+    let _ = writeln!(
+        s,
+        "<p>τ is computed among cramps the runner ran through (slowed and kept pace); the \
+         chart shows every cramp with a slowdown and a duration, coloured by severity.</p>"
+    );
+    s.push_str(&charts::slowdown_vs_duration(&b.cramps, &title));
+    s.push_str("</section>\n");
+}
+
+fn panels_section(s: &mut String, cramps: &[CrampResult], b: &Batch, id: &str, heading: &str) {
+    let _ = writeln!(s, "<section id=\"{id}\"><h2>{}</h2>", escape(heading));
+    let _ = writeln!(
+        s,
+        "<p class=\"legend\">Grade-adjusted pace (blue, left axis, faster up, clipped at 15 \
+         min/km) and heart rate (red, right axis) from −180 s to +300 s around the onset (red \
+         line); baseline window<span style=\"background:rgba(31,119,180,.15)\"></span> and \
+         response window<span style=\"background:rgba(230,85,13,.25)\"></span>shaded; the \
+         dashed line is the tagged end.</p>"
+    );
+    if cramps.is_empty() {
+        s.push_str("<p class=\"note\">No cramps were tagged.</p>");
+    }
+    if cramps.len() > MAX_PANELS {
+        let _ = writeln!(
+            s,
+            "<p class=\"note\">Showing the first {MAX_PANELS} of {} cramps.</p>",
+            cramps.len()
+        );
+    }
+    s.push_str("<div class=\"panels\">\n");
+    for c in cramps.iter().take(MAX_PANELS) {
+        let _ = write!(s, "<figure class=\"panel\">");
+        s.push_str(&charts::cramp_panel(c, &b.windows));
+        let mut cap = format!("{} · {}", c.file, crate::pipeline::rfc3339(c.start_utc));
+        if let Some(d) = c.duration_s {
+            let _ = write!(cap, " · {d:.0} s");
+        }
+        if let Some(sev) = c.severity {
+            let _ = write!(cap, " · severity {sev}");
+        }
+        if let Some(m) = &c.muscle {
+            let _ = write!(cap, " · {m}");
+        }
+        if c.approx {
+            cap.push_str(" · approximate onset");
+        }
+        if let Some(n) = &c.note {
+            let _ = write!(cap, " · “{n}”");
+        }
+        for f in &c.flags {
+            let _ = write!(cap, " · {f}");
+        }
+        let _ = writeln!(s, "<figcaption>{}</figcaption></figure>", escape(&cap));
+    }
+    s.push_str("</div></section>\n");
+}
+
+fn runs_section(s: &mut String, b: &Batch, heading: &str) {
+    let _ = writeln!(s, "<section id=\"runs\"><h2>{heading}</h2>");
+    s.push_str(
+        "<table><tr><th>file</th><th>date (UTC)</th>\
+                <th>distance, km</th><th>time</th><th>cramps</th><th>status</th></tr>\n",
+    );
+    for f in &b.files {
+        let status = match f.status {
+            FileStatus::Ok => "ok",
+            FileStatus::Error => "error",
+            FileStatus::Skipped => "skipped",
+        };
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td>{status}</td></tr>",
+            escape(&f.path),
+            f.start_utc.map_or("–".to_string(), |t| t
+                .format("%Y-%m-%d %H:%M")
+                .to_string()),
+            num(f.distance_m.map(|d| d / 1000.0), 2),
+            f.elapsed_s.map_or("–".to_string(), hms),
+            f.cramps,
+        );
+    }
+    s.push_str("</table>\n<h3>Inputs that failed, were skipped or partly recovered</h3>\n");
+    let troubled: Vec<_> = b
+        .files
+        .iter()
+        .filter(|f| f.status != FileStatus::Ok || !f.warnings.is_empty())
+        .collect();
+    if troubled.is_empty() {
+        s.push_str("<p>None: every input was read whole.</p>\n");
+    } else {
+        s.push_str("<table id=\"problems\"><tr><th>file</th><th>status</th><th>reason</th></tr>\n");
+        for f in troubled {
+            let mut why: Vec<String> = f.error.iter().cloned().collect();
+            why.extend(f.warnings.iter().cloned());
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&f.path),
+                match f.status {
+                    FileStatus::Ok => "partly recovered",
+                    FileStatus::Error => "failed",
+                    FileStatus::Skipped => "skipped",
+                },
+                why.iter()
+                    .map(|w| escape(w))
+                    .collect::<Vec<_>>()
+                    .join("<br>")
+            );
+        }
+        s.push_str("</table>\n");
+    }
+    if b.skipped_non_activities > 0 {
+        let _ = writeln!(
+            s,
+            "<p>{} file(s) inside folders or archives were not activities and were skipped.</p>",
+            b.skipped_non_activities
+        );
+    }
+    if !b.warnings.is_empty() {
+        s.push_str("<h3>Tag warnings</h3><ul>\n");
+        for w in &b.warnings {
+            let _ = writeln!(s, "<li>{}</li>", escape(w));
+        }
+        s.push_str("</ul>\n");
+    }
+    s.push_str("</section>\n");
+}
+
+fn method_section(s: &mut String, b: &Batch) {
+    s.push_str(
+        "<section id=\"method\"><h2>6. Method and settings</h2>\n<p>Each activity is put on a \
+         1 Hz timeline; speed is grade-adjusted with Minetti et al.'s cost of running (J Appl \
+         Physiol 2002). A cramp's slowdown compares mean grade-adjusted speed in the response \
+         window with the baseline window; its response is stopped, walked, slowed (slowdown at \
+         least the runner's own threshold T, set from random non-cramp moments) or kept pace. \
+         The primary outcome is the time a cramp lasted beyond the end of the response window, \
+         among cramps still going then. Slowed and kept-pace cramps are compared within \
+         severity strata (Hodges–Lehmann ratio, run-level bootstrap CI, van Elteren test).</p>\n\
+         <table><tr><th>setting</th><th>value</th></tr>\n",
+    );
+    for (k, v) in &b.settings {
+        let _ = writeln!(s, "<tr><td>{}</td><td>{}</td></tr>", escape(k), escape(v));
+    }
+    let _ = writeln!(
+        s,
+        "<tr><td>cramplab version</td><td>{}</td></tr></table></section>",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+/// The per-run report: the run's whole profile with cramps and pauses
+/// marked, then its cramp panels and table.
+pub struct RunHtml<'a> {
+    /// The run's 1 Hz timeline (`None`: the profile is left out with a note).
+    pub timeline: Option<&'a Timeline>,
+    /// The run's path as given.
+    pub path: String,
+}
+
+impl Exporter for RunHtml<'_> {
+    fn render(&self, b: &Batch) -> Vec<u8> {
+        let mut s = head(&format!("cramplab: {}", self.path));
+        if let Some(f) = b.files.iter().find(|f| f.status == FileStatus::Ok) {
+            let _ = writeln!(
+                s,
+                "<p>{} · {} km · {} · {} cramp(s) · threshold T {:.1} %</p>",
+                f.start_utc.map_or("–".to_string(), |t| t
+                    .format("%Y-%m-%d %H:%M UTC")
+                    .to_string()),
+                num(f.distance_m.map(|d| d / 1000.0), 2),
+                f.elapsed_s.map_or("–".to_string(), hms),
+                b.cramps.len(),
+                b.threshold_pct
+            );
+        }
+        s.push_str("<section id=\"profile\"><h2>The run</h2>\n<p class=\"legend\">Pauses shaded grey, cramps (onset to tagged end) shaded red.</p>\n");
+        match self.timeline {
+            Some(tl) => s.push_str(&charts::run_profile(tl, &b.cramps)),
+            None => {
+                s.push_str("<p class=\"note\">The run could not be read again for its profile.</p>")
+            }
+        }
+        s.push_str("</section>\n");
+        panels_section(&mut s, &b.cramps, b, "cramps", "Its cramps");
+        if !b.cramps.is_empty() {
+            s.push_str(
+                "<table><tr><th>#</th><th>onset (UTC)</th><th>duration, s</th><th>severity</th>\
+             <th>muscle</th><th>response</th><th>slowdown, %</th><th>note</th></tr>\n",
+            );
+            for c in &b.cramps {
+                let _ = writeln!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
+                 <td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                    c.cramp_id,
+                    crate::pipeline::rfc3339(c.start_utc),
+                    num(c.duration_s, 0),
+                    c.severity.map_or("–".to_string(), |x| x.to_string()),
+                    escape(c.muscle.as_deref().unwrap_or("")),
+                    c.response.as_str(),
+                    num(c.slowdown_pct, 1),
+                    escape(c.note.as_deref().unwrap_or(""))
+                );
+            }
+            s.push_str("</table>\n");
+        }
+        runs_section(&mut s, b, "Run and inputs");
+        s.push_str("</body></html>\n");
+        s.into_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_turns_markup_into_text() {
+        assert_eq!(
+            escape("<script>alert(\"x\" & 'y')</script>"),
+            "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
+        );
+    }
+}
