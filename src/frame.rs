@@ -22,7 +22,7 @@
 //! they are (`-3.5` stays a number). Parquet keeps the text unchanged: it is
 //! typed and not opened by spreadsheets as formulas.
 
-use std::io::{Read, Seek, Write};
+use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use polars::io::parquet::write::BatchedWriter;
@@ -309,7 +309,7 @@ fn defused(df: &DataFrame) -> PolarsResult<DataFrame> {
         if c.dtype() == &DataType::String {
             let values: Vec<Option<String>> = c
                 .str()?
-                .into_iter()
+                .iter()
                 .map(|v| v.map(|s| defuse_cell(s).into_owned()))
                 .collect();
             columns.push(Column::new(c.name().clone(), values));
@@ -363,8 +363,8 @@ impl<W: Write> ParquetStream<W> {
 }
 
 /// Read a Parquet file back (for tests and tools).
-pub fn read_parquet<R: Read + Seek + Send + Sync>(r: R) -> PolarsResult<DataFrame> {
-    ParquetReader::new(r).finish()
+pub fn read_parquet(file: std::fs::File) -> PolarsResult<DataFrame> {
+    ParquetReader::new(file).finish()
 }
 
 #[cfg(test)]
