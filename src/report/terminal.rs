@@ -168,15 +168,11 @@ fn comparisons_table(c: &Comparison, color: bool) -> Table {
         "p",
         "verdict",
     ]));
-    let rows = std::iter::once(("primary", c))
-        .chain(c.secondary.iter().map(|x| ("secondary", x)))
-        .chain(c.sensitivity.iter().map(|x| ("sensitivity", x)));
-    for (kind, x) in rows {
-        let label = if kind == "primary" {
-            format!("primary: {}", x.label)
-        } else {
-            format!("{kind}: {}", x.label)
-        };
+    let rows = std::iter::once(c)
+        .chain(c.secondary.iter())
+        .chain(c.sensitivity.iter());
+    for x in rows {
+        let label = x.label.replace('_', " ");
         t.add_row(vec![
             Cell::new(label),
             right(x.n_group),
