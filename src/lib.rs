@@ -16,6 +16,8 @@ pub mod activity;
 pub mod align;
 pub mod analysis;
 pub mod error;
+pub mod export;
+pub mod frame;
 pub mod ingest;
 pub mod output;
 pub mod pipeline;

@@ -77,6 +77,85 @@ impl OutputGuard {
     }
 }
 
+/// An output being written under a temporary name beside its final path
+/// (for outputs streamed piece by piece, like `export`'s tracks). It becomes
+/// visible only on [`PendingFile::commit`]; dropped uncommitted, the
+/// temporary is removed and any old file stays as it was.
+#[derive(Debug)]
+pub struct PendingFile {
+    file: Option<std::fs::File>,
+    tmp: PathBuf,
+    path: PathBuf,
+}
+
+impl PendingFile {
+    /// The open temporary file to write into.
+    pub fn file(&mut self) -> &mut std::fs::File {
+        self.file
+            .as_mut()
+            .expect("the file is only taken by commit, which consumes self")
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flush to disk and rename over the final path.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        let err = |source| OutputError::Io {
+            path: self.path.display().to_string(),
+            source,
+        };
+        let f = self
+            .file
+            .take()
+            .expect("the file is only taken by commit, which consumes self");
+        f.sync_all().map_err(err)?;
+        drop(f);
+        std::fs::rename(&self.tmp, &self.path).map_err(err)?;
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+impl OutputGuard {
+    /// Start writing `path` (checked as by [`OutputGuard::check`]) under a
+    /// temporary name beside it.
+    pub fn begin(&self, path: &Path) -> Result<PendingFile, OutputError> {
+        self.check(path)?;
+        let tmp = temp_path(path);
+        let file = std::fs::File::create(&tmp).map_err(|source| OutputError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(PendingFile {
+            file: Some(file),
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    dir.join(format!(".{name}.cramplab-{}.tmp", std::process::id()))
+}
+
 /// Write to a temporary file beside `path`, flush it to disk, then rename it
 /// over `path`: a reader sees the old file or the new one, never half of one,
 /// and a failed write leaves the old file as it was.

@@ -11,4 +11,5 @@ mod oracle_fit;
 mod oracle_gpx;
 mod oracle_tcx;
 mod simulate;
+mod tables;
 mod xml_corpus;

@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use cramplab::align::RelWindow;
+use cramplab::output::OutputGuard;
 use cramplab::pipeline::{self, Batch, SportFilter};
 use cramplab::report::Exporter;
 use cramplab::report::json::Json;
-use cramplab::report::terminal::Terminal;
+use cramplab::report::tables::{self, TableFormat};
+use cramplab::report::terminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Status;
@@ -50,6 +52,12 @@ pub struct AnalyzeArgs {
     /// Print only errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Write the tables cramp_results, run_summary and cramp_windows as CSV into DIR.
+    #[arg(long, value_name = "DIR", help_heading = "Tables")]
+    csv: Option<PathBuf>,
+    /// Write the same tables as Parquet into DIR.
+    #[arg(long, value_name = "DIR", help_heading = "Tables")]
+    parquet: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     jobs: Option<usize>,
@@ -190,7 +198,7 @@ impl AnalyzeArgs {
         cfg.compare.permutations = self.permutations;
         cfg.compare.seed = self.seed;
         cfg.threads = self.jobs;
-        cfg.keep_windows = self.html.is_some();
+        cfg.keep_windows = self.html.is_some() || self.csv.is_some() || self.parquet.is_some();
         cfg
     }
 }
@@ -245,8 +253,22 @@ fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
     if args.json {
         out.write_all(&Json.render(batch))?;
     } else if !args.quiet {
-        out.write_all(&Terminal.render(batch))?;
+        out.write_all(&terminal::render(batch, terminal::use_color()))?;
     }
     out.flush()?;
+    write_tables(args, batch)
+}
+
+/// `--csv DIR` / `--parquet DIR`.
+fn write_tables(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
+    let guard = OutputGuard::new(batch.inputs.iter().map(PathBuf::as_path), args.force);
+    for (dir, format) in [
+        (&args.csv, TableFormat::Csv),
+        (&args.parquet, TableFormat::Parquet),
+    ] {
+        if let Some(dir) = dir {
+            tables::write_tables(batch, dir, format, &guard)?;
+        }
+    }
     Ok(())
 }

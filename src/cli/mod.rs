@@ -2,6 +2,7 @@
 //! before library code sees them. One file per subcommand.
 
 mod analyze;
+mod export;
 mod inspect;
 mod report;
 mod simulate;
@@ -35,6 +36,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Every activity's cleaned 1 Hz track as a table (CSV: DIR/tracks.csv;
+    /// Parquet: DIR/year=YYYY/part-0.parquet).
+    Export(export::ExportArgs),
     /// Write simulated runs with cramps and a planted truth (FIT/GPX/TCX,
     /// cramps.csv, truth.json) to test the analysis against a known answer.
     Simulate {
@@ -95,6 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     match args.command {
         Command::Analyze(a) => analyze::run(&a),
         Command::Report(r) => report::run(&r),
+        Command::Export(a) => export::run(&a),
         Command::Inspect { paths, json } => inspect::run(&inspect::Config { paths, json }),
         Command::Simulate {
             out,

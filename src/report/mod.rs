@@ -1,10 +1,12 @@
 //! Outputs of `cramplab analyze`, one file per format behind one small trait
 //! (as hyperfine's exporters): each turns a finished [`Batch`] into bytes,
-//! so every output is testable without touching the disk.
+//! so every output is testable without touching the disk. The `--csv` /
+//! `--parquet` tables are several files per run and live in [`tables`].
 
 pub mod charts;
 pub mod html;
 pub mod json;
+pub mod tables;
 pub mod terminal;
 
 use crate::pipeline::Batch;

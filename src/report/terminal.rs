@@ -4,9 +4,14 @@
 
 use std::fmt::Write as _;
 
+use comfy_table::{
+    Attribute, Cell, CellAlignment, Color as TableColor, ContentArrangement, Table, presets,
+};
+
 use super::Exporter;
 use crate::analysis::Response;
 use crate::analysis::compare::Comparison;
+use crate::analysis::verdict::Verdict;
 use crate::pipeline::{Batch, CrampOutcome, FileStatus};
 
 /// The plain-text exporter.
@@ -58,6 +63,132 @@ How to tag them:
 
 impl Exporter for Terminal {
     fn render(&self, b: &Batch) -> Vec<u8> {
+        render(b, false)
+    }
+}
+
+/// Whether to colour the report: only when stdout is a terminal and
+/// `NO_COLOR` is unset or empty (<https://no-color.org>).
+pub fn use_color() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Widest line of the tables, in columns.
+pub const TABLE_WIDTH: u16 = 100;
+
+fn new_table(color: bool) -> Table {
+    let mut t = Table::new();
+    t.load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(TABLE_WIDTH)
+        .force_no_tty();
+    if color {
+        t.enforce_styling();
+    }
+    t
+}
+
+fn header(names: &[&str]) -> Vec<Cell> {
+    names
+        .iter()
+        .map(|n| Cell::new(n).add_attribute(Attribute::Bold))
+        .collect()
+}
+
+fn right(text: impl ToString) -> Cell {
+    Cell::new(text.to_string()).set_alignment(CellAlignment::Right)
+}
+
+/// Responses (rows) × outcomes (columns), with totals.
+fn counts_table(b: &Batch, color: bool) -> Table {
+    const OUTCOMES: [(CrampOutcome, &str); 5] = [
+        (CrampOutcome::Landmark, "going at landmark"),
+        (CrampOutcome::EndedInWindow, "over by then"),
+        (CrampOutcome::NoEnd, "no end tagged"),
+        (CrampOutcome::Censored, "past recording"),
+        (CrampOutcome::Excluded, "overlapping"),
+    ];
+    let mut t = new_table(color);
+    let mut names = vec!["response"];
+    names.extend(OUTCOMES.iter().map(|o| o.1));
+    names.push("total");
+    t.set_header(header(&names));
+    let n = |r: Option<Response>, o: Option<CrampOutcome>| {
+        b.cramps
+            .iter()
+            .filter(|x| r.is_none_or(|r| x.response == r) && o.is_none_or(|o| x.outcome == o))
+            .count()
+    };
+    for r in [
+        Some(Response::KeptPace),
+        Some(Response::Slowed),
+        Some(Response::Walked),
+        Some(Response::Stopped),
+        Some(Response::Unknown),
+        None,
+    ] {
+        let mut row = vec![Cell::new(r.map_or("total", name))];
+        row.extend(OUTCOMES.iter().map(|o| right(n(r, Some(o.0)))));
+        row.push(right(n(r, None)));
+        t.add_row(row);
+    }
+    t
+}
+
+fn verdict_cell(v: Verdict, color: bool) -> Cell {
+    let cell = Cell::new(verdict_name(v));
+    if !color {
+        return cell;
+    }
+    match v {
+        Verdict::Shorter => cell.fg(TableColor::Green),
+        Verdict::Longer => cell.fg(TableColor::Red),
+        Verdict::NoMeaningfulDifference => cell.fg(TableColor::Cyan),
+        _ => cell.fg(TableColor::Yellow),
+    }
+}
+
+fn verdict_name(v: Verdict) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Primary, secondary and sensitivity comparisons, one row each.
+fn comparisons_table(c: &Comparison, color: bool) -> Table {
+    let mut t = new_table(color);
+    t.set_header(header(&[
+        "comparison",
+        "n group",
+        "n kept",
+        "ratio",
+        "95 % CI",
+        "p",
+        "verdict",
+    ]));
+    let rows = std::iter::once(c)
+        .chain(c.secondary.iter())
+        .chain(c.sensitivity.iter());
+    for x in rows {
+        let label = x.label.replace('_', " ");
+        t.add_row(vec![
+            Cell::new(label),
+            right(x.n_group),
+            right(x.n_reference),
+            right(opt(x.duration_ratio, 2)),
+            right(format!("{}–{}", opt(x.ci_low, 2), opt(x.ci_high, 2))),
+            right(opt(x.p_value, 4)),
+            verdict_cell(x.verdict, color),
+        ]);
+    }
+    t
+}
+
+/// The report, with colours in the tables when `color` is true.
+pub fn render(b: &Batch, color: bool) -> Vec<u8> {
+    {
         let mut s = String::new();
         let ok = b
             .files
@@ -135,54 +266,13 @@ impl Exporter for Terminal {
             b.placebo_moments
         );
 
-        let count = |r: Response| b.cramps.iter().filter(|x| x.response == r).count();
+        let _ = writeln!(s, "\nResponses × outcomes (cramps):");
+        let _ = writeln!(s, "{}", counts_table(b, color));
         let _ = writeln!(
             s,
-            "\nResponses: {}",
-            [
-                Response::KeptPace,
-                Response::Slowed,
-                Response::Walked,
-                Response::Stopped,
-                Response::Unknown
-            ]
-            .map(|r| format!("{} {}", name(r), count(r)))
-            .join(", ")
+            "\nComparisons (duration ratio = group / kept pace; < 1: shorter):"
         );
-        let oc = |o: CrampOutcome| b.cramps.iter().filter(|x| x.outcome == o).count();
-        let _ = writeln!(
-            s,
-            "Outcomes: {} still going at +18 s, {} over by then, {} without an end, {} running past the recording, {} overlapping an earlier cramp",
-            oc(CrampOutcome::Landmark),
-            oc(CrampOutcome::EndedInWindow),
-            oc(CrampOutcome::NoEnd),
-            oc(CrampOutcome::Censored),
-            oc(CrampOutcome::Excluded)
-        );
-        for (title, list) in [
-            ("Secondary comparisons", &c.secondary),
-            ("Sensitivity analyses", &c.sensitivity),
-        ] {
-            if list.is_empty() {
-                continue;
-            }
-            let _ = writeln!(s, "\n{title}:");
-            for x in list {
-                let _ = writeln!(
-                    s,
-                    "  {:<28} n {:>3} vs {:>3}  {}  p = {}  → {}",
-                    x.label,
-                    x.n_group,
-                    x.n_reference,
-                    ratio_line(x),
-                    opt(x.p_value, 4),
-                    serde_json::to_value(x.verdict)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default()
-                );
-            }
-        }
+        let _ = writeln!(s, "{}", comparisons_table(c, color));
         let _ = writeln!(
             s,
             "\nCaveats: this is an observational n-of-1 comparison — it shows association, not \

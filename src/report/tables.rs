@@ -1,0 +1,103 @@
+//! `analyze --csv DIR` / `--parquet DIR`: the batch as three tables in a
+//! folder (DESIGN.md §4) — `cramp_results`, `run_summary` and
+//! `cramp_windows`, each `.csv` or `.parquet`. Unlike the single-document
+//! [`super::Exporter`]s this writes several files, so it lives beside them
+//! rather than behind the trait; the DataFrames and encodings are in
+//! [`crate::frame`]. Every file goes through an [`OutputGuard`]: written
+//! whole or not at all, never over an input, over an existing file only
+//! with `--force`. All three paths are checked before the first is written,
+//! so a refusal leaves the folder as it was.
+
+use std::path::{Path, PathBuf};
+
+use crate::frame;
+use crate::output::{OutputError, OutputGuard};
+use crate::pipeline::Batch;
+
+/// Which encoding the tables get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// RFC 4180 CSV, formula-like text made inert.
+    Csv,
+    /// Parquet (zstd).
+    Parquet,
+}
+
+impl TableFormat {
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            TableFormat::Csv => "csv",
+            TableFormat::Parquet => "parquet",
+        }
+    }
+}
+
+/// The tables' names, in the order they are written.
+pub const TABLES: [&str; 3] = ["cramp_results", "run_summary", "cramp_windows"];
+
+/// Why the tables were not written.
+#[derive(Debug, thiserror::Error)]
+pub enum TablesError {
+    /// The folder could not be made.
+    #[error("cannot create {path}: {source}")]
+    Dir {
+        /// The folder.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A file may not be written, or writing it failed.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// A table could not be built or encoded.
+    #[error("cannot build the {table} table: {source}")]
+    Frame {
+        /// Which table.
+        table: &'static str,
+        /// What polars said.
+        source: frame::FrameError,
+    },
+}
+
+/// Write the three tables into `dir` (created if missing); returns the
+/// paths written.
+pub fn write_tables(
+    batch: &Batch,
+    dir: &Path,
+    format: TableFormat,
+    guard: &OutputGuard,
+) -> Result<Vec<PathBuf>, TablesError> {
+    std::fs::create_dir_all(dir).map_err(|source| TablesError::Dir {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let paths: Vec<PathBuf> = TABLES
+        .iter()
+        .map(|t| dir.join(format!("{t}.{}", format.extension())))
+        .collect();
+    for p in &paths {
+        guard.check(p)?;
+    }
+    let mut encoded = Vec::new();
+    for table in TABLES {
+        let fe = |source| TablesError::Frame { table, source };
+        let df = match table {
+            "cramp_results" => frame::cramp_results(batch),
+            "run_summary" => frame::run_summary(batch),
+            _ => frame::cramp_windows(batch),
+        }
+        .map_err(fe)?;
+        let mut bytes = Vec::new();
+        match format {
+            TableFormat::Csv => frame::write_csv(&df, &mut bytes, true),
+            TableFormat::Parquet => frame::write_parquet(&df, &mut bytes),
+        }
+        .map_err(fe)?;
+        encoded.push(bytes);
+    }
+    for (p, bytes) in paths.iter().zip(&encoded) {
+        guard.write(p, bytes)?;
+    }
+    Ok(paths)
+}
