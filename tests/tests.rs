@@ -4,6 +4,9 @@
 mod analyze;
 mod common;
 mod conformance;
+mod damage;
+mod faults;
+mod hostile;
 mod inspect;
 mod oracle_fit;
 mod oracle_gpx;
