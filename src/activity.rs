@@ -375,12 +375,12 @@ impl ActivityMeta {
 /// A gap longer than this (seconds) across which the position moved less
 /// than [`GAP_PAUSE_MAX_MOVE_M`] is a pause in GPX/TCX (DESIGN.md §2).
 pub const GAP_PAUSE_MIN_S: f64 = 10.0;
-/// Consecutive samples further apart than this belong to different
-/// recordings or carry a wrong clock: 48 h, longer than any rest stop of a
-/// multi-day race recorded as one activity.
-pub const STRAY_GAP_S: f64 = 48.0 * 3600.0;
-/// The longest activity kept: 7 days, past the longest single-stage
-/// mountain ultras (Tor des Géants' 150 h cut-off, <https://www.tordesgeants.it>).
+/// The longest activity analysed as one run: 7 days, past the longest
+/// single-stage mountain ultras (Tor des Géants' 150 h cut-off,
+/// <https://www.tordesgeants.it>). Longer files (merged histories, a clock
+/// reset to 1989 or a corrupt 2100 timestamp) are read and listed, but their
+/// 1 Hz timeline is not built: one point stamped 2100 in a 10-minute run
+/// made `analyze` allocate 20 GB (found by tests/hostile.rs).
 pub const MAX_ACTIVITY_S: f64 = 7.0 * 86_400.0;
 /// See [`GAP_PAUSE_MIN_S`].
 pub const GAP_PAUSE_MAX_MOVE_M: f64 = 20.0;
@@ -483,7 +483,6 @@ impl TrackBuilder {
                 "{repeated} sample(s) repeated an earlier timestamp and were merged into it"
             ));
         }
-        self.drop_stray_times();
         self.blank_absurd_values();
 
         let start_ms = self.samples[0].time_ms;
@@ -551,54 +550,6 @@ impl TrackBuilder {
             waypoints: self.waypoints,
             warnings: self.warnings,
         })
-    }
-
-    /// Samples stamped days away from the rest (a clock reset to 1989, a
-    /// corrupt 2100) would stretch the run over decades, and the 1 Hz
-    /// timeline built from it would need gigabytes (found by tests/hostile.rs:
-    /// one point in 2100 made `analyze` use 20 GB). Split the time-ordered
-    /// samples where consecutive ones are more than [`STRAY_GAP_S`] apart,
-    /// keep the part with the most samples (the earliest on a tie), and cut
-    /// anything past [`MAX_ACTIVITY_S`] from its start; both with a warning.
-    fn drop_stray_times(&mut self) {
-        let gap_ms = (STRAY_GAP_S * 1000.0) as i64;
-        let (mut best, mut best_len, mut start) = (0usize, 0usize, 0usize);
-        for i in 1..=self.samples.len() {
-            let split = i == self.samples.len()
-                || self.samples[i]
-                    .time_ms
-                    .saturating_sub(self.samples[i - 1].time_ms)
-                    > gap_ms;
-            if split {
-                if i - start > best_len {
-                    (best, best_len) = (start, i - start);
-                }
-                start = i;
-            }
-        }
-        let total = self.samples.len();
-        if best_len < total {
-            self.samples.truncate(best + best_len);
-            self.samples.drain(..best);
-            self.warnings.push(format!(
-                "{} sample(s) stamped more than {} h away from the rest were dropped \
-                 (a wrong clock or corrupt timestamps)",
-                total - best_len,
-                STRAY_GAP_S / 3600.0
-            ));
-        }
-        let first = self.samples.first().map_or(0, |s| s.time_ms);
-        let limit_ms = first.saturating_add((MAX_ACTIVITY_S * 1000.0) as i64);
-        let before = self.samples.len();
-        self.samples.retain(|s| s.time_ms <= limit_ms);
-        if self.samples.len() < before {
-            self.warnings.push(format!(
-                "{} sample(s) more than {} days after the start were dropped \
-                 (no single activity lasts that long)",
-                before - self.samples.len(),
-                MAX_ACTIVITY_S / 86_400.0
-            ));
-        }
     }
 
     fn blank_absurd_values(&mut self) {
@@ -750,43 +701,6 @@ mod tests {
             time_ms: 1_700_000_000_000 + t_s * 1000,
             ..RawSample::default()
         }
-    }
-
-    #[test]
-    fn samples_stamped_decades_away_are_dropped_with_a_warning() {
-        let mut b = TrackBuilder::new(ActivityMeta::new("x.gpx", Format::Gpx));
-        for t in 0..100 {
-            b.push(sample(t));
-        }
-        // 1989 (before the base of `sample`, ~2023) and 2100, seconds
-        // counted by hand: (1989 - 2023) and (2100 - 2023) years of 365.25 d.
-        b.push(sample(-34 * 31_557_600));
-        b.push(sample(77 * 31_557_600));
-        let a = b.finish().expect("has samples");
-        assert_eq!(a.samples.len(), 100);
-        assert_eq!(a.elapsed_s(), 99.0);
-        assert!(
-            a.warnings.iter().any(|w| w.contains("2 sample(s) stamped")),
-            "{:?}",
-            a.warnings
-        );
-    }
-
-    #[test]
-    fn samples_past_seven_days_from_the_start_are_dropped_with_a_warning() {
-        let mut b = TrackBuilder::new(ActivityMeta::new("x.gpx", Format::Gpx));
-        // One sample every 40 h for 10 days: no stray gap, but too long.
-        for i in 0..7 {
-            b.push(sample(i * 40 * 3600));
-        }
-        let a = b.finish().expect("has samples");
-        // 0, 40, 80, 120, 160 h are within 168 h; 200 and 240 h are not.
-        assert_eq!(a.samples.len(), 5);
-        assert!(
-            a.warnings.iter().any(|w| w.contains("7 days")),
-            "{:?}",
-            a.warnings
-        );
     }
 
     #[test]

@@ -290,8 +290,7 @@ fn elements_nested_two_hundred_thousand_deep_do_not_overflow_the_stack() {
 }
 
 /// A run whose points carry impossible values: NaN and infinite numbers,
-/// heart rate 0 and 255, 100 m/s jumps, timestamps in 1989 and 2100, and
-/// time going backwards.
+/// heart rate 0 and 255, 100 m/s jumps, and time going backwards.
 fn absurd_run() -> String {
     let mut extra = String::new();
     extra += &trkpt("NaN", "11.0", "2025-03-01T08:10:00Z", "NaN");
@@ -301,10 +300,52 @@ fn absurd_run() -> String {
     extra += &trkpt("-INF", "1e308", "2025-03-01T08:10:04Z", "-1e308");
     // 100 m/s: 0.0009 degrees of latitude (100 m) in one second.
     extra += &trkpt("48.1009", "11.0", "2025-03-01T08:10:05Z", "150");
-    extra += &trkpt("48.1", "11.0", "1989-01-01T00:00:00Z", "150");
-    extra += &trkpt("48.1", "11.0", "2100-01-01T00:00:00Z", "150");
     extra += &trkpt("48.1", "11.0", "2025-03-01T08:05:00Z", "150");
     gpx_run("", "absurd", &extra)
+}
+
+#[test]
+fn timestamps_in_1989_and_2100_are_kept_by_the_reader_and_the_run_is_listed_not_analysed() {
+    let mut extra = String::new();
+    extra += &trkpt("48.1", "11.0", "1989-01-01T00:00:00Z", "150");
+    extra += &trkpt("48.1", "11.0", "2100-01-01T00:00:00Z", "150");
+    let doc = gpx_run("", "clock", &extra);
+    let acts = cramplab::ingest::read_any("clock.gpx", doc.as_bytes()).expect("reads");
+    assert_eq!(acts[0].samples.len(), 602, "the reader drops nothing");
+    assert!(
+        acts[0].warnings.iter().any(|w| w.contains("backwards")),
+        "{:?}",
+        acts[0].warnings
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("clock.gpx"), doc).expect("write");
+    std::fs::write(
+        dir.path().join("cramps.csv"),
+        "file,start,muscle
+clock.gpx,2025-03-01T08:05:00Z,calf
+",
+    )
+    .expect("write");
+    let started = std::time::Instant::now();
+    let out = cramplab()
+        .args(["analyze", "--json"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "took {:?}",
+        started.elapsed()
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let f = &json["files"][0];
+    assert_eq!(f["status"], "skipped", "{f}");
+    assert!(
+        f["error"].as_str().is_some_and(|e| e.contains("days")),
+        "{f}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("NaN"));
 }
 
 #[test]
@@ -321,8 +362,11 @@ fn impossible_numbers_are_flagged_with_warnings_and_never_become_nan_in_the_json
     );
     assert!(a.warnings.len() >= 2, "{:?}", a.warnings);
     assert!(a.samples.elapsed_s.iter().all(|t| t.is_finite()));
-    // A 2100 timestamp must not stretch the run to 75 years.
-    assert!(a.elapsed_s() < 86_400.0, "elapsed {} s", a.elapsed_s());
+    assert!(
+        a.warnings.iter().any(|w| w.contains("backwards")),
+        "{:?}",
+        a.warnings
+    );
     let tags = dir.path().join("cramps.csv");
     std::fs::write(
         &tags,
@@ -511,4 +555,34 @@ fn dangerous_names_notes_and_muscles_round_trip_exactly_through_the_json() {
     );
     // Nothing written beside the inputs or in the working folder.
     assert_eq!(tree(dir.path()), before);
+}
+
+#[test]
+fn a_file_spanning_weeks_is_listed_but_not_analysed_as_one_run() {
+    // One point every 40 h for 20 days: no gap long enough to be a wrong
+    // clock, but 480 h of 1 Hz timeline is no run.
+    let mut pts = String::new();
+    for i in 0..13 {
+        let h = i * 40;
+        let t = format!("2025-03-{:02}T{:02}:00:00Z", 1 + h / 24, h % 24);
+        pts += &trkpt("48.1", "11.0", &t, "150");
+    }
+    let doc = gpx_run("", "weeks", "").replace("</trkseg>", &format!("{pts}</trkseg>"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("weeks.gpx"), doc).expect("write");
+    let out = cramplab()
+        .args(["analyze", "--json"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .expect("run");
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let f = &json["files"][0];
+    assert_eq!(f["status"], "skipped", "{f}");
+    assert!(
+        f["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("spans 20 days")),
+        "{f}"
+    );
 }
