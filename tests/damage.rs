@@ -194,3 +194,40 @@ fn a_fit_file_cut_at_ninety_percent_keeps_at_least_eighty_percent_of_its_samples
     assert!(checked >= 15, "only {checked} FIT files checked");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn cut_gzip_and_zip_copies_of_corpus_files_load_or_fail_cleanly_without_panicking() {
+    use std::io::Write;
+
+    use cramplab::ingest::container::{Limits, discover, load};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut failures = Vec::new();
+    for (i, (name, bytes)) in corpus_files().into_iter().enumerate().step_by(5) {
+        let base = name.replace('/', "_");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&bytes).expect("compress");
+        let gz = gz.finish().expect("compress");
+        let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zw.start_file(base.as_str(), zip::write::SimpleFileOptions::default())
+            .expect("entry");
+        zw.write_all(&bytes).expect("write");
+        let zip = zw.finish().expect("finish").into_inner();
+        for (suffix, whole) in [(".gz", &gz), (".zip", &zip)] {
+            for pct in [50, 90, 99] {
+                let path = dir.path().join(format!("{i}-{pct}-{base}{suffix}"));
+                std::fs::write(&path, &whole[..whole.len() * pct / 100]).expect("write");
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    let d = discover(std::slice::from_ref(&path));
+                    d.sources
+                        .iter()
+                        .map(|s| load(s, &Limits::default()).len())
+                        .sum::<usize>()
+                }));
+                if r.is_err() {
+                    failures.push(format!("{} panicked", path.display()));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
