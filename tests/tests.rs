@@ -6,6 +6,7 @@ mod common;
 mod conformance;
 mod damage;
 mod faults;
+mod fuzz_regressions;
 mod hostile;
 mod inspect;
 mod oracle_fit;
