@@ -375,6 +375,13 @@ impl ActivityMeta {
 /// A gap longer than this (seconds) across which the position moved less
 /// than [`GAP_PAUSE_MAX_MOVE_M`] is a pause in GPX/TCX (DESIGN.md §2).
 pub const GAP_PAUSE_MIN_S: f64 = 10.0;
+/// The longest activity analysed as one run: 7 days, past the longest
+/// single-stage mountain ultras (Tor des Géants' 150 h cut-off,
+/// <https://www.tordesgeants.it>). Longer files (merged histories, a clock
+/// reset to 1989 or a corrupt 2100 timestamp) are read and listed, but their
+/// 1 Hz timeline is not built: one point stamped 2100 in a 10-minute run
+/// made `analyze` allocate 20 GB (found by tests/hostile.rs).
+pub const MAX_ACTIVITY_S: f64 = 7.0 * 86_400.0;
 /// See [`GAP_PAUSE_MIN_S`].
 pub const GAP_PAUSE_MAX_MOVE_M: f64 = 20.0;
 

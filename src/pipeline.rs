@@ -1073,7 +1073,11 @@ fn reduce(
     found.extend(extra_tags.iter().cloned());
     found.sort_by_key(|t| t.onset_utc);
 
-    let analysed = cfg.sport.accepts(&act.sport);
+    // A file spanning more than a week is a merged history or has a wrong
+    // clock: its 1 Hz timeline could need gigabytes, so it is listed, not
+    // analysed (found by tests/hostile.rs).
+    let too_long = act.elapsed_s() > crate::activity::MAX_ACTIVITY_S;
+    let analysed = cfg.sport.accepts(&act.sport) && !too_long;
     let file = FileResult {
         path: display,
         status: if analysed {
@@ -1082,6 +1086,14 @@ fn reduce(
             FileStatus::Skipped
         },
         error: (!analysed).then(|| {
+            if too_long {
+                return format!(
+                    "spans {:.0} days; one activity is analysed up to {:.0} days (a merged \
+                     history or a wrong clock?)",
+                    act.elapsed_s() / 86_400.0,
+                    crate::activity::MAX_ACTIVITY_S / 86_400.0
+                );
+            }
             format!(
                 "sport is {}; only {} is analysed (see --sport)",
                 act.sport.as_str(),
@@ -1116,9 +1128,10 @@ fn reduce(
     if !analysed {
         if !found.is_empty() {
             warnings.push(format!(
-                "{} cramp tag(s) on a {} activity were not analysed (see --sport)",
+                "{} cramp tag(s) on a {} activity were not analysed ({})",
                 found.len(),
-                act.sport.as_str()
+                act.sport.as_str(),
+                if too_long { "too long" } else { "see --sport" }
             ));
         }
         r.file.warnings = warnings;

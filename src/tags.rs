@@ -124,7 +124,13 @@ fn split_zone(s: &str) -> Result<(&str, Option<i32>), String> {
         }
     }
     // The date's own dashes end at byte 10; a sign after that starts an offset.
-    let Some(pos) = s[10..].rfind(['+', '-']).map(|p| p + 10) else {
+    // A multi-byte character across byte 10 is no date: leave it to the
+    // date parser's error (slicing there panicked; found by fuzz/tags).
+    let Some(pos) = s
+        .get(10..)
+        .and_then(|tail| tail.rfind(['+', '-']))
+        .map(|p| p + 10)
+    else {
         return Ok((s, None));
     };
     let sign = if s.as_bytes()[pos] == b'-' { -1 } else { 1 };

@@ -1,0 +1,17 @@
+//! Fuzz target: any text as a cramp-tag CSV, and as a single time, parses or
+//! is refused with a message — never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let _ = cramplab::tags::parse_csv(&text, std::path::Path::new("fuzz/cramps.csv"));
+    // Each line also as a lone time (the forms of DESIGN.md §2).
+    for line in text.lines().take(64) {
+        if let Ok(spec) = cramplab::tags::TimeSpec::parse(line) {
+            // Display must not panic either (it is used in messages).
+            let _ = spec.to_string();
+        }
+    }
+});
