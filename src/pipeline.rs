@@ -585,11 +585,13 @@ fn range_of(v: &[f64]) -> Option<(f64, f64)> {
     (lo.is_finite() && hi.is_finite()).then_some((lo, hi))
 }
 
-/// FNV-1a 64-bit hash of the path: the placebo seed of an activity, so the
-/// random moments depend on the file, not on thread order.
-fn path_seed(path: &str, base: u64) -> u64 {
+/// The placebo seed of an activity: an FNV-1a 64-bit hash of its file's
+/// base name and its start time, so the random moments depend on the
+/// recording — not on thread order, and not on which folder the history
+/// was copied to.
+fn activity_seed(path: &str, start_ms: i64, base: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ base;
-    for b in path.bytes() {
+    for b in base_name(path).bytes().chain(start_ms.to_le_bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -1160,7 +1162,11 @@ fn reduce(
         &onsets,
         &cfg.placebo,
         &cfg.windows,
-        path_seed(&r.file.path, cfg.compare.seed),
+        activity_seed(
+            &r.file.path,
+            act.start_utc.timestamp_millis(),
+            cfg.compare.seed,
+        ),
     )
     .moments
     .iter()
