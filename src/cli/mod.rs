@@ -23,7 +23,7 @@ pub struct Args {
 enum Command {
     /// Every activity under PATHs: what the runner did after each tagged
     /// cramp, and whether slowing down went with shorter cramps.
-    Analyze(analyze::AnalyzeArgs),
+    Analyze(Box<analyze::AnalyzeArgs>),
     /// One run: its pace, heart rate and elevation with cramps and pauses
     /// marked, and pace/HR around each cramp (text, or --html FILE).
     Report(report::ReportArgs),
