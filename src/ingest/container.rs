@@ -258,22 +258,24 @@ struct StravaIndex {
 }
 
 impl StravaIndex {
+    /// Read `activities.csv` (Strava's columns include quoted text with
+    /// commas and newlines, so a real CSV reader is used). A missing or
+    /// unreadable index only means no sport hints.
     fn read(path: &Path) -> StravaIndex {
-        let Ok(text) = std::fs::read_to_string(path) else {
+        let Ok(mut reader) = csv::ReaderBuilder::new().flexible(true).from_path(path) else {
             return StravaIndex::default();
         };
-        let mut lines = text.lines();
-        let Some(header) = lines.next() else {
+        let Ok(header) = reader.headers().cloned() else {
             return StravaIndex::default();
         };
-        let cols = split_csv_line(header);
-        let find = |n: &str| cols.iter().position(|c| c.eq_ignore_ascii_case(n));
+        let find = |n: &str| header.iter().position(|c| c.trim().eq_ignore_ascii_case(n));
         let (Some(fi), Some(ti)) = (find("Filename"), find("Activity Type")) else {
             return StravaIndex::default();
         };
-        let sport_by_file = lines
-            .map(split_csv_line)
-            .filter_map(|row| Some((row.get(fi)?.clone(), row.get(ti)?.clone())))
+        let sport_by_file = reader
+            .records()
+            .filter_map(Result::ok)
+            .filter_map(|row| Some((row.get(fi)?.to_string(), row.get(ti)?.to_string())))
             .filter(|(f, _)| !f.is_empty())
             .collect();
         StravaIndex { sport_by_file }
@@ -286,28 +288,6 @@ impl StravaIndex {
             .find(|(f, _)| *f == rel)
             .map(|(_, s)| s.clone())
     }
-}
-
-/// Split one CSV line (RFC 4180 quoting; Strava's CSV has no embedded newlines
-/// in the columns we read).
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
 }
 
 /// Read at most `limit` bytes; more is a refusal (decompression bomb).
@@ -505,14 +485,6 @@ pub fn source_format(source: &Source) -> Option<Format> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_lines_split_with_quotes() {
-        assert_eq!(
-            split_csv_line(r#"1,"Morning Run, easy","a ""b""",x"#),
-            vec!["1", "Morning Run, easy", r#"a "b""#, "x"]
-        );
-    }
 
     #[test]
     fn an_entry_past_the_limit_is_refused() {
