@@ -1,7 +1,7 @@
 //! `cramplab analyze`: flags become a [`pipeline::Config`], the batch runs,
 //! and the chosen reports are printed or written.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -13,7 +13,6 @@ use cramplab::report::Exporter;
 use cramplab::report::json::Json;
 use cramplab::report::tables::{self, TableFormat};
 use cramplab::report::terminal;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Status;
 
@@ -205,30 +204,10 @@ impl AnalyzeArgs {
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
     let cfg = args.config();
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let bar = if show_progress {
-        let n = cramplab::ingest::container::discover(&cfg.paths)
-            .sources
-            .len() as u64;
-        let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} files  {msg}  {per_sec}  eta {eta}")
-                .expect("the template is valid"),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let failed = std::sync::atomic::AtomicUsize::new(0);
-    let on_file = |did_fail: bool| {
-        if did_fail {
-            let f = failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            bar.set_message(format!("{f} failed"));
-        }
-        bar.inc(1);
-    };
-    let batch = pipeline::run(&cfg, &on_file).context("cannot analyse")?;
-    bar.finish_and_clear();
+    let progress = super::Progress::new(&cfg.paths, args.quiet);
+    let batch =
+        pipeline::run(&cfg, &|failed| progress.file_done(failed)).context("cannot analyse")?;
+    progress.finish();
     report(args, &batch)?;
     Ok(if batch.failed() > 0 {
         Status::SomeFailed

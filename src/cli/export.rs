@@ -2,12 +2,10 @@
 //! [`cramplab::export::export`], a progress bar on a terminal, failures on
 //! stderr.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
 use cramplab::report::tables::TableFormat;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Status;
 
@@ -38,29 +36,11 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Status> {
         (None, Some(d)) => (d, TableFormat::Parquet),
         (None, None) => anyhow::bail!("choose --csv DIR or --parquet DIR"),
     };
-    let bar = if !args.quiet && std::io::stderr().is_terminal() {
-        let n = cramplab::ingest::container::discover(&args.paths)
-            .sources
-            .len() as u64;
-        let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} files  {msg}  {per_sec}  eta {eta}")
-                .expect("the template is valid"),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let failed = std::sync::atomic::AtomicUsize::new(0);
-    let on_file = |did_fail: bool| {
-        if did_fail {
-            let f = failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            bar.set_message(format!("{f} failed"));
-        }
-        bar.inc(1);
-    };
-    let summary = cramplab::export::export(&args.paths, dir, format, args.force, &on_file)?;
-    bar.finish_and_clear();
+    let progress = super::Progress::new(&args.paths, args.quiet);
+    let summary = cramplab::export::export(&args.paths, dir, format, args.force, &|failed| {
+        progress.file_done(failed)
+    })?;
+    progress.finish();
     for (path, reason) in &summary.failed {
         eprintln!("cramplab: {path}: {reason}");
     }

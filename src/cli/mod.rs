@@ -75,6 +75,56 @@ enum Command {
     },
 }
 
+/// The batch progress bar on stderr (files done, files failed, throughput),
+/// shown only on a terminal and never with `--quiet`; shared by `analyze`
+/// and `export`.
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+    failed: std::sync::atomic::AtomicUsize,
+}
+
+impl Progress {
+    /// A bar sized to the files found under `paths` (or a hidden one).
+    pub fn new(paths: &[PathBuf], quiet: bool) -> Progress {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        use std::io::IsTerminal;
+        let bar = if !quiet && std::io::stderr().is_terminal() {
+            let n = cramplab::ingest::container::discover(paths).sources.len() as u64;
+            let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} files  {msg}  {per_sec}  eta {eta}",
+                )
+                .expect("the template is valid"),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Progress {
+            bar,
+            failed: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// One input file finished (`failed`: it could not be read).
+    pub fn file_done(&self, failed: bool) {
+        if failed {
+            let f = self
+                .failed
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            self.bar.set_message(format!("{f} failed"));
+        }
+        self.bar.inc(1);
+    }
+
+    /// Remove the bar before the report is printed.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 /// How a run ended, for the exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
