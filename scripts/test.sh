@@ -16,4 +16,8 @@ if [ -f tests/browser.rs ] && ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# The fuzz targets build the library without its `tables` feature (polars);
+# keep that build compiling (a check, seconds once the suite is built).
+cargo check --quiet --locked --lib --no-default-features
+
 cargo test --locked "$@"

@@ -16,7 +16,9 @@ pub mod activity;
 pub mod align;
 pub mod analysis;
 pub mod error;
+#[cfg(feature = "tables")]
 pub mod export;
+#[cfg(feature = "tables")]
 pub mod frame;
 pub mod ingest;
 pub mod output;

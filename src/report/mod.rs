@@ -6,6 +6,7 @@
 pub mod charts;
 pub mod html;
 pub mod json;
+#[cfg(feature = "tables")]
 pub mod tables;
 pub mod terminal;
 
