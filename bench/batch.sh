@@ -81,7 +81,7 @@ PY_BYTES=$(cat "${ALL_FILES[@]:0:$PY_FILES}" | wc -c)
 declare -A CMD=(
   [analyze_j1]="$BIN analyze --json -q -j 1 $HIST"
   [analyze_j2]="$BIN analyze --json -q -j 2 $HIST"
-  [analyze_stage_j1]="$BIN analyze --json -q -j 1 --bootstrap 0 --permutations 0 $HIST"
+  [analyze_stage_j1]="$BIN analyze --json -q -j 1 --bootstrap 0 --permutations 0 --power-sims 0 $HIST"
   [decode_floor]="$EX/decode_floor $HIST"
   [fitparser_gpx]="$EX/decode_fitparser $HIST"
   [py_fitdecode]="$PY bench/peers/python_pipeline.py $HIST --fit-lib fitdecode --limit $PY_FILES"
@@ -179,8 +179,8 @@ split_of() { awk -v f="$2" '$1==f":" { printf "%s s for %.1f MB", $9, $5/1e6 }' 
   echo "Medians of $ROUNDS rounds; wall time, peak RSS and CPU time (user + system) by"
   echo "\`/usr/bin/time -f \"%e %M %U %S\"\`. CPU time is what a contender costs when it gets"
   echo "a core to itself; on a loaded machine it is the steadier number."
-  echo "\"Statistics off\" is \`--bootstrap 0 --permutations 0\` (the power simulation still"
-  echo "runs): the per-file stage plus the light part of the aggregation."
+  echo "\"Statistics off\" is \`--bootstrap 0 --permutations 0 --power-sims 0\`: the per-file"
+  echo "stage (read, timeline, windows, placebo moments) plus the light part of the aggregation."
   if [ "$PY_FILES" -lt "$NFILES" ]; then
     echo "The Python pipelines read only the first $PY_FILES files ($((PY_BYTES / 1000000)) MB); their"
     echo "\"s for all files\" is their interpreter start-up and imports (${PY_START} s, timed"

@@ -140,6 +140,9 @@ pub struct AnalyzeArgs {
         help_heading = "Method"
     )]
     permutations: usize,
+    /// Simulations behind the detectable ratio (0 leaves it out).
+    #[arg(long, value_name = "N", default_value_t = 500, help_heading = "Method")]
+    power_sims: usize,
     /// Seed for every random draw (results are reproducible).
     #[arg(
         long,
@@ -195,6 +198,7 @@ impl AnalyzeArgs {
         cfg.placebo.moments = self.placebo_moments;
         cfg.compare.bootstrap_resamples = self.bootstrap;
         cfg.compare.permutations = self.permutations;
+        cfg.compare.power_sims = self.power_sims;
         cfg.compare.seed = self.seed;
         cfg.threads = self.jobs;
         cfg.keep_windows = self.html.is_some() || self.csv.is_some() || self.parquet.is_some();

@@ -9,7 +9,6 @@
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
 
 use super::xml::{self, NsClass, TextBuf};
 use crate::activity::{
@@ -147,7 +146,7 @@ impl<'p> Reader<'p> {
 
     /// Stream the document. `Err` only when nothing could be read.
     fn run(&mut self, text: &[u8]) -> Result<(), IngestError> {
-        let mut reader = NsReader::from_reader(text);
+        let mut reader = xml::NsPull::new(text);
         // A rough size hint: one point per ~200 bytes in typical exports.
         self.b.reserve(text.len() / 200);
         let mut seen_root = false;
@@ -226,8 +225,8 @@ impl<'p> Reader<'p> {
     }
 
     /// Check the root element and read `creator` (the device or app).
-    fn root(&mut self, reader: &NsReader<&[u8]>, e: &BytesStart<'_>) -> Result<(), IngestError> {
-        let (res, local) = reader.resolver().resolve_element(e.name());
+    fn root(&mut self, reader: &xml::NsPull<'_>, e: &BytesStart<'_>) -> Result<(), IngestError> {
+        let (res, local) = reader.resolve_element(e.name());
         if local.as_ref() != "gpx" {
             return Err(xml::malformed(
                 self.path,
@@ -255,7 +254,7 @@ impl<'p> Reader<'p> {
 
     /// Decide what a newly opened element is, from its parent, namespace
     /// and local name.
-    fn classify(&mut self, reader: &NsReader<&[u8]>, e: &BytesStart<'_>) -> El {
+    fn classify(&mut self, reader: &xml::NsPull<'_>, e: &BytesStart<'_>) -> El {
         let Some(&parent) = self.stack.last() else {
             // A second root-level element after </gpx>: not well-formed XML,
             // quick-xml accepts it; skip its subtree.
@@ -267,7 +266,7 @@ impl<'p> Reader<'p> {
             }
             return El::Other;
         }
-        let (res, local) = reader.resolver().resolve_element(e.name());
+        let (res, local) = reader.resolve_element(e.name());
         let class = xml::ns_class(&res);
         let local = local.as_ref();
         if parent == El::Ext {

@@ -9,7 +9,6 @@
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
 
 use super::xml::{self, NsClass, TextBuf};
 use crate::activity::{
@@ -134,7 +133,7 @@ struct Reader<'p> {
 impl<'p> Reader<'p> {
     /// Stream the document. `Err` only when nothing could be read.
     fn run(&mut self, text: &[u8]) -> Result<(), IngestError> {
-        let mut reader = NsReader::from_reader(text);
+        let mut reader = xml::NsPull::new(text);
         let mut seen_root = false;
         loop {
             let ev = match reader.read_event() {
@@ -214,8 +213,8 @@ impl<'p> Reader<'p> {
         matches!(self.stack.last(), Some(El::Field(_)))
     }
 
-    fn root(&mut self, reader: &NsReader<&[u8]>, e: &BytesStart<'_>) -> Result<(), IngestError> {
-        let (res, local) = reader.resolver().resolve_element(e.name());
+    fn root(&mut self, reader: &xml::NsPull<'_>, e: &BytesStart<'_>) -> Result<(), IngestError> {
+        let (res, local) = reader.resolve_element(e.name());
         if local.as_ref() != "TrainingCenterDatabase" {
             return Err(xml::malformed(
                 self.path,
@@ -235,7 +234,7 @@ impl<'p> Reader<'p> {
 
     /// Decide what a newly opened element is, from its parent, namespace
     /// and local name.
-    fn classify(&mut self, reader: &NsReader<&[u8]>, e: &BytesStart<'_>) -> El {
+    fn classify(&mut self, reader: &xml::NsPull<'_>, e: &BytesStart<'_>) -> El {
         let Some(&parent) = self.stack.last() else {
             return El::Other;
         };
@@ -252,7 +251,7 @@ impl<'p> Reader<'p> {
             }
             _ => {}
         }
-        let (res, local) = reader.resolver().resolve_element(e.name());
+        let (res, local) = reader.resolve_element(e.name());
         let class = xml::ns_class(&res);
         let local = local.as_ref();
         if parent == El::Ext {
