@@ -20,8 +20,8 @@ fn runs() -> usize {
         .unwrap_or(100)
 }
 
-/// Analyse `parent/batch` from inside `parent`: the placebo moments are
-/// seeded by the path as given, so batches compared must be named alike.
+/// Analyse `parent/batch` from inside `parent`: paths in the output are as
+/// given, so batches compared are named alike.
 fn analyze(parent: &Path) -> (Option<i32>, Value) {
     let out = cramplab()
         .current_dir(parent)

@@ -370,6 +370,7 @@ impl<'a> NsPull<'a> {
 
     /// The next event; namespace declarations of `Start` and `Empty`
     /// elements are in force when it is returned.
+    #[inline(always)]
     pub fn read_event(&mut self) -> quick_xml::Result<Event<'a>> {
         if self.pending_pop {
             self.pending_pop = false;
