@@ -365,7 +365,7 @@ impl<'p> Reader<'p> {
 
     fn number(&mut self) -> Option<f64> {
         let t = self.text.as_str();
-        if t.trim().is_empty() {
+        if t.trim_ascii().is_empty() {
             return None;
         }
         let v = xml::parse_f64(t);
@@ -387,7 +387,7 @@ impl<'p> Reader<'p> {
             Field::Ele => self.pt.altitude_m = self.number(),
             Field::Time => {
                 self.pt_time = xml::parse_time(self.text.as_str());
-                if self.pt_time.is_none() && !self.text.as_str().trim().is_empty() {
+                if self.pt_time.is_none() && !self.text.as_str().trim_ascii().is_empty() {
                     self.tally.bad_time += 1;
                 }
             }

@@ -359,7 +359,7 @@ impl<'p> Reader<'p> {
         };
         let text = self.text.as_str();
         let mut number = || {
-            if text.trim().is_empty() {
+            if text.trim_ascii().is_empty() {
                 return None;
             }
             let v = xml::parse_f64(text);
@@ -402,7 +402,7 @@ impl<'p> Reader<'p> {
             }
             Field::Time => {
                 self.pt_time = xml::parse_time(text);
-                if self.pt_time.is_none() && !text.trim().is_empty() {
+                if self.pt_time.is_none() && !text.trim_ascii().is_empty() {
                     a.bad_time += 1;
                 }
             }
