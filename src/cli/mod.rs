@@ -93,9 +93,17 @@ impl Progress {
             let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} files  {msg}  {per_sec}  eta {eta}",
+                    "{bar:30} {pos}/{len} files  {msg}  {rate}  eta {eta}",
                 )
-                .expect("the template is valid"),
+                .expect("the template is valid")
+                // indicatif's {per_sec} prints four decimals; whole files/s
+                // is what a reader wants.
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}/s", s.per_sec());
+                    },
+                ),
             );
             bar
         } else {
