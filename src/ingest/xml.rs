@@ -352,8 +352,9 @@ pub fn error_at(reader: &NsPull<'_>) -> u64 {
 /// combines them, except that a resolver scope is opened only for an element
 /// whose attributes declare a namespace. `NsReader` parses every element's
 /// attributes to look for declarations; in a GPX or TCX file almost none
-/// has one, and that search was a seventh of the GPX reader's time.
-/// Resolution is the same: it depends only on the bindings in force.
+/// has one (callgrind on 21 one-hour GPX files: 4 % of the reader's
+/// instructions, 7 % with the read loop inlined). Resolution is the same:
+/// it depends only on the bindings in force.
 pub struct NsPull<'a> {
     reader: Reader<&'a [u8]>,
     resolver: NamespaceResolver,
