@@ -268,20 +268,24 @@ impl Timeline {
 /// `max_gap_s` apart, `NaN` otherwise.
 fn resample(ts: &[f64], vs: &[f64], n: usize, max_gap_s: f64) -> Vec<f64> {
     let mut out = vec![f64::NAN; n];
-    let mut prev: Option<(f64, f64)> = None;
+    // The previous finite sample: time, value and its whole second (kept,
+    // as float-to-integer casts are a visible cost at one per sample).
+    let mut prev: Option<(f64, f64, usize)> = None;
     for (&t, &v) in ts.iter().zip(vs) {
         if !(t.is_finite() && v.is_finite() && t >= 0.0) {
             continue;
         }
-        // t ≥ 0, so truncation is floor; casts avoid libm calls on the hot path.
-        let whole = t as usize;
+        // t ≥ 0, so truncation is floor; casts avoid libm calls on the hot
+        // path, and through i64 they are one instruction with saturation
+        // fix-ups instead of the unsigned cast's range branches.
+        let whole = t as i64 as usize;
         let on_second = whole as f64 == t;
-        if let Some((tp, vp)) = prev
+        if let Some((tp, vp, tp_whole)) = prev
             && t - tp <= max_gap_s
             && t > tp
         {
             // Grid seconds strictly between the two samples: k0..k1.
-            let k0 = tp as usize + 1;
+            let k0 = tp_whole + 1;
             let k1 = if on_second { whole } else { whole + 1 }.min(n);
             if k0 < k1 {
                 let slope = (v - vp) / (t - tp);
@@ -293,7 +297,7 @@ fn resample(ts: &[f64], vs: &[f64], n: usize, max_gap_s: f64) -> Vec<f64> {
         if on_second && whole < n {
             out[whole] = v;
         }
-        prev = Some((t, v));
+        prev = Some((t, v, whole));
     }
     out
 }
@@ -373,7 +377,15 @@ fn speed_from_distance(d: &[f64]) -> Vec<f64> {
 fn reject_accelerations(v: &mut [f64], paused: &[bool], max_accel_mps2: f64) -> usize {
     let n = v.len();
     let mut reject = vec![false; n];
-    let mut pass = |order: &mut dyn Iterator<Item = usize>| {
+    // Generic over the direction, so each pass is inlined (a `dyn Iterator`
+    // cost a virtual call per second).
+    fn pass(
+        order: impl Iterator<Item = usize>,
+        v: &[f64],
+        paused: &[bool],
+        max_accel_mps2: f64,
+        reject: &mut [bool],
+    ) {
         let mut last: Option<(usize, f64)> = None;
         for i in order {
             if paused[i] {
@@ -392,9 +404,9 @@ fn reject_accelerations(v: &mut [f64], paused: &[bool], max_accel_mps2: f64) -> 
             }
             last = Some((i, x));
         }
-    };
-    pass(&mut (0..n));
-    pass(&mut (0..n).rev());
+    }
+    pass(0..n, v, paused, max_accel_mps2, &mut reject);
+    pass((0..n).rev(), v, paused, max_accel_mps2, &mut reject);
     let mut rejected = 0;
     for (x, r) in v.iter_mut().zip(reject) {
         if r {
@@ -456,7 +468,7 @@ fn rolling_median(v: &[f64], paused: &[bool], width: usize) -> Vec<f64> {
                 }
             }
             let w = &mut buf[..m];
-            w.sort_unstable_by(f64::total_cmp);
+            insertion_sort(w);
             if m % 2 == 1 {
                 w[m / 2]
             } else {
@@ -464,6 +476,24 @@ fn rolling_median(v: &[f64], paused: &[bool], width: usize) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+/// Sort a few finite values ascending. For the ≤ 15 values of a rolling
+/// window a plain insertion sort with `<` is several times cheaper than the
+/// general `sort_unstable_by(f64::total_cmp)` (which also sorts by
+/// insertion at this size). The values are finite, so `<` is a total
+/// order except that −0 and +0 tie: they are equal, and a median of them
+/// is the same number.
+fn insertion_sort(w: &mut [f64]) {
+    for i in 1..w.len() {
+        let x = w[i];
+        let mut j = i;
+        while j > 0 && x < w[j - 1] {
+            w[j] = w[j - 1];
+            j -= 1;
+        }
+        w[j] = x;
+    }
 }
 
 /// Grade at each second: the least-squares slope of altitude against
@@ -490,8 +520,10 @@ fn grade_over_distance(distance_m: &[f64], altitude_m: &[f64], opts: &TimelineOp
     if m < 2 {
         return grade;
     }
-    let d0 = distance_m[idx[0]];
-    let d = |c: usize| distance_m[idx[c]];
+    // Distances of those seconds, contiguous (indexed far more often than built).
+    let dist: Vec<f64> = idx.iter().map(|&i| distance_m[i]).collect();
+    let d0 = dist[0];
+    let d = |c: usize| dist[c];
     let window = opts.grade_window_m;
     let half = window / 2.0;
     if d(m - 1) - d(0) < window {
