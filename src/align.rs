@@ -314,13 +314,14 @@ fn mean_present(v: &[f64], w: &RelWindow, onset_s: f64, min_present: f64) -> Opt
     (k > 0 && k as f64 >= min_present * nominal as f64).then(|| sum / k as f64)
 }
 
-/// Median (mean of the middle two for an even count); reorders `v`.
+/// Median of finite values (mean of the middle two for an even count);
+/// reorders `v`.
 fn median(v: &mut [f64]) -> Option<f64> {
     let m = v.len();
     if m == 0 {
         return None;
     }
-    v.sort_unstable_by(f64::total_cmp);
+    crate::timeline::sort_finite(v);
     Some(if m % 2 == 1 {
         v[m / 2]
     } else {

@@ -468,7 +468,7 @@ fn rolling_median(v: &[f64], paused: &[bool], width: usize) -> Vec<f64> {
                 }
             }
             let w = &mut buf[..m];
-            insertion_sort(w);
+            sort_finite(w);
             if m % 2 == 1 {
                 w[m / 2]
             } else {
@@ -478,13 +478,19 @@ fn rolling_median(v: &[f64], paused: &[bool], width: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Sort a few finite values ascending. For the ≤ 15 values of a rolling
-/// window a plain insertion sort with `<` is several times cheaper than the
-/// general `sort_unstable_by(f64::total_cmp)` (which also sorts by
-/// insertion at this size). The values are finite, so `<` is a total
-/// order except that −0 and +0 tie: they are equal, and a median of them
-/// is the same number.
-fn insertion_sort(w: &mut [f64]) {
+/// Sort finite values ascending, cheaply when there are few. For the ≤ 16
+/// values of a rolling window or a response window a plain insertion sort
+/// with `<` is several times cheaper than the general
+/// `sort_unstable_by(f64::total_cmp)` (which also sorts by insertion at this
+/// size, through more machinery); longer slices take the general sort. The
+/// values are finite, so `<` is a total order except that −0 and +0 tie:
+/// they are equal, and a median of them is the same number.
+pub(crate) fn sort_finite(w: &mut [f64]) {
+    const INSERTION_MAX: usize = 32;
+    if w.len() > INSERTION_MAX {
+        w.sort_unstable_by(f64::total_cmp);
+        return;
+    }
     for i in 1..w.len() {
         let x = w[i];
         let mut j = i;
