@@ -321,7 +321,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
     if m == 0 {
         return None;
     }
-    crate::timeline::sort_finite(v);
+    crate::timeline::sort_small(v);
     Some(if m % 2 == 1 {
         v[m / 2]
     } else {

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use chrono::DateTime;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{LocalName, NamespaceResolver, QName, ResolveResult};
+use quick_xml::name::{LocalName, NamespaceError, NamespaceResolver, QName, ResolveResult};
 use quick_xml::reader::Reader;
 
 use crate::error::IngestError;
@@ -347,6 +347,9 @@ pub fn error_at(reader: &NsPull<'_>) -> u64 {
     }
 }
 
+/// Open elements allowed at once: quick-xml's `NsReader` limit (`u16::MAX`).
+const MAX_OPEN_ELEMENTS: usize = u16::MAX as usize;
+
 /// A namespace-aware pull reader over a document in memory: quick-xml's
 /// [`Reader`] and its [`NamespaceResolver`], as quick-xml's `NsReader`
 /// combines them, except that a resolver scope is opened only for an element
@@ -400,6 +403,12 @@ impl<'a> NsPull<'a> {
     }
 
     fn open(&mut self, e: &BytesStart<'_>) -> quick_xml::Result<()> {
+        // NsReader's bound, kept: it counted every element, so a document
+        // nested deeper than this stopped with an error (a partial read)
+        // instead of growing the open-element stacks by the million.
+        if self.scopes.len() >= MAX_OPEN_ELEMENTS {
+            return Err(NamespaceError::TooDeeplyNested(MAX_OPEN_ELEMENTS).into());
+        }
         // `xmlns` and `xmlns:p` attributes both contain the substring; a
         // value that merely mentions it only costs a needless scope.
         // Most elements have no attributes or no 'x' in them: the byte
