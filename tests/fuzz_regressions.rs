@@ -31,3 +31,41 @@ fn the_tag_file_fuzz_found_with_a_broken_character_in_a_date_parses_without_pani
     assert!(!parsed.rows.is_empty());
     assert!(!parsed.problems.is_empty());
 }
+
+#[test]
+fn a_tcx_lap_of_ten_quadrillion_seconds_is_ignored_with_a_warning_not_an_overflow() {
+    // fuzz/tcx: a lap's end, start + TotalTimeSeconds·1000, overflowed i64
+    // (a panic with overflow checks, a wrapped end time without).
+    let bytes = std::fs::read(
+        root().join("tests/fixtures/fuzz/tcx-lap-total-time-1e16-overflows-lap-end.tcx"),
+    )
+    .expect("fixture");
+    // No trackpoint: a clean error, not a panic.
+    assert!(cramplab::ingest::read_any("lap.tcx", &bytes).is_err());
+
+    // The same lap in front of real trackpoints: the points are read, the
+    // lap time is dropped with a warning and no timer time is claimed.
+    let mut doc = String::from(
+        r#"<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"><Activities><Activity Sport="Running"><Id>2020-02-07T05:04:04Z</Id><Lap StartTime="2020-02-07T05:04:04Z"><TotalTimeSeconds>22855555555555550</TotalTimeSeconds><Track>"#,
+    );
+    for i in 0..5 {
+        doc += &format!(
+            "<Trackpoint><Time>2020-02-07T05:04:0{i}Z</Time><DistanceMeters>{}</DistanceMeters></Trackpoint>",
+            3 * i
+        );
+    }
+    doc += "</Track></Lap></Activity></Activities></TrainingCenterDatabase>";
+    let acts = cramplab::ingest::read_any("lap.tcx", doc.as_bytes()).expect("readable");
+    assert_eq!(acts[0].samples.len(), 5);
+    assert_eq!(acts[0].timer_s, None);
+    assert!(
+        acts[0].warnings.iter().any(|w| w.contains("lap time")),
+        "{:?}",
+        acts[0].warnings
+    );
+    assert!(
+        acts[0].laps.iter().all(|l| l.end_s < 86_400.0),
+        "{:?}",
+        acts[0].laps
+    );
+}

@@ -82,7 +82,14 @@ struct ActivityState {
     untimed: usize,
     bad_number: usize,
     bad_time: usize,
+    /// Lap `TotalTimeSeconds` outside 0…[`MAX_LAP_S`], ignored.
+    bad_lap_time: usize,
 }
+
+/// The longest lap timer time believed: a week (longer recordings are
+/// skipped as impossible anyway). A fuzzed `TotalTimeSeconds` of 10⁸⁰
+/// overflowed the lap's end time.
+const MAX_LAP_S: f64 = 7.0 * 86_400.0;
 
 /// Read a TCX file's bytes: one activity per `<Activity>`.
 ///
@@ -319,6 +326,7 @@ impl<'p> Reader<'p> {
                     untimed: 0,
                     bad_number: 0,
                     bad_time: 0,
+                    bad_lap_time: 0,
                 });
             }
             El::Lap => {
@@ -386,6 +394,13 @@ impl<'p> Reader<'p> {
             Field::Watts => self.pt.power_w = number(),
             Field::LapTotal => {
                 let v = number();
+                let v = match v {
+                    Some(s) if !(0.0..=MAX_LAP_S).contains(&s) => {
+                        a.bad_lap_time += 1;
+                        None
+                    }
+                    v => v,
+                };
                 if let Some(lap) = a.laps.last_mut() {
                     lap.total_s = v;
                 }
@@ -451,6 +466,12 @@ impl<'p> Reader<'p> {
                 a.bad_number
             ));
         }
+        if a.bad_lap_time > 0 {
+            warnings.push(format!(
+                "{} lap time(s) were negative or longer than a week and were ignored",
+                a.bad_lap_time
+            ));
+        }
         if a.offsets_differ > 0 {
             warnings.push(format!(
                 "{} time(s) were written with a different UTC offset than the first; the first is used",
@@ -512,7 +533,10 @@ fn lap_spans(laps: &[LapState]) -> Vec<(i64, i64, String)> {
         let Some(start) = lap.start_ms else {
             continue;
         };
-        let by_timer = lap.total_s.map(|s| start + (s * 1000.0).round() as i64);
+        // total_s is at most MAX_LAP_S; saturate anyway rather than overflow.
+        let by_timer = lap
+            .total_s
+            .map(|s| start.saturating_add((s * 1000.0).round() as i64));
         let own_end = [by_timer, lap.last_point_ms]
             .into_iter()
             .flatten()
