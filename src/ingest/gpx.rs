@@ -7,7 +7,7 @@
 //! One streaming pass over the bytes with an explicit element stack: no
 //! recursion, no allocation per point, no entity expansion.
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 use quick_xml::name::ResolveResult;
 
 use super::xml::{self, NsClass, TextBuf};
@@ -146,72 +146,10 @@ impl<'p> Reader<'p> {
 
     /// Stream the document. `Err` only when nothing could be read.
     fn run(&mut self, text: &[u8]) -> Result<(), IngestError> {
-        let mut reader = xml::NsPull::new(text);
         // A rough size hint: one point per ~200 bytes in typical exports.
         self.b.reserve(text.len() / 200);
-        let mut seen_root = false;
-        loop {
-            let ev = match reader.read_event() {
-                Ok(ev) => ev,
-                Err(e) => {
-                    let at = xml::error_at(&reader);
-                    if self.b.is_empty() && self.b.waypoints.is_empty() {
-                        return Err(xml::malformed(self.path, "GPX", e, at));
-                    }
-                    self.b.warnings.push(xml::broken_off_warning(e, at));
-                    return Ok(());
-                }
-            };
-            match ev {
-                Event::Start(e) if !seen_root => {
-                    self.root(&reader, &e)?;
-                    seen_root = true;
-                    self.stack.push(El::Gpx);
-                }
-                Event::Empty(e) if !seen_root => {
-                    self.root(&reader, &e)?;
-                    seen_root = true;
-                }
-                Event::Start(e) => {
-                    let el = self.classify(&reader, &e);
-                    self.open(el, &e);
-                }
-                Event::Empty(e) => {
-                    let el = self.classify(&reader, &e);
-                    self.open(el, &e);
-                    self.close();
-                }
-                Event::End(_) => self.close(),
-                Event::Text(t) => {
-                    if self.in_field() {
-                        self.text.push(&t);
-                    }
-                }
-                Event::CData(t) => {
-                    if self.in_field() {
-                        self.text.push(&t);
-                    }
-                }
-                Event::GeneralRef(r) => {
-                    if self.in_field() {
-                        self.text.push_ref(&r);
-                    } else {
-                        self.text.skip_ref(&r);
-                    }
-                }
-                Event::Eof => break,
-                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-            }
-        }
-        if !seen_root {
-            return Err(xml::malformed(
-                self.path,
-                "GPX",
-                "no XML element found",
-                reader.buffer_position(),
-            ));
-        }
-        if let Some(open) = self.stack.last() {
+        let complete = xml::drive(self, self.path, text)?;
+        if complete && let Some(open) = self.stack.last() {
             self.b.warnings.push(format!(
                 "the file ends inside an open element ({open:?}); it was probably cut short, \
                  and an unfinished point was dropped"
@@ -220,12 +158,12 @@ impl<'p> Reader<'p> {
         Ok(())
     }
 
-    fn in_field(&self) -> bool {
-        matches!(self.stack.last(), Some(El::Field(_)))
-    }
-
     /// Check the root element and read `creator` (the device or app).
-    fn root(&mut self, reader: &xml::NsPull<'_>, e: &BytesStart<'_>) -> Result<(), IngestError> {
+    fn check_root(
+        &mut self,
+        reader: &xml::NsPull<'_>,
+        e: &BytesStart<'_>,
+    ) -> Result<(), IngestError> {
         let (res, local) = reader.resolve_element(e.name());
         if local.as_ref() != "gpx" {
             return Err(xml::malformed(
@@ -522,6 +460,45 @@ impl<'p> Reader<'p> {
         }
         let activity = self.b.finish().ok_or(IngestError::Empty { path })?;
         Ok(vec![activity])
+    }
+}
+
+impl xml::Handler for Reader<'_> {
+    const FORMAT: &'static str = "GPX";
+
+    fn root(
+        &mut self,
+        reader: &xml::NsPull<'_>,
+        e: &BytesStart<'_>,
+        open: bool,
+    ) -> Result<(), IngestError> {
+        self.check_root(reader, e)?;
+        if open {
+            self.stack.push(El::Gpx);
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, reader: &xml::NsPull<'_>, e: &BytesStart<'_>) {
+        let el = self.classify(reader, e);
+        self.open(el, e);
+    }
+
+    fn end(&mut self) {
+        self.close();
+    }
+
+    fn text(&mut self) -> (&mut TextBuf, bool) {
+        let keep = matches!(self.stack.last(), Some(El::Field(_)));
+        (&mut self.text, keep)
+    }
+
+    fn has_data(&self) -> bool {
+        !(self.b.is_empty() && self.b.waypoints.is_empty())
+    }
+
+    fn broken_off(&mut self, warning: String) {
+        self.b.warnings.push(warning);
     }
 }
 

@@ -7,7 +7,7 @@
 //! One streaming pass with an explicit element stack: no recursion, no
 //! allocation per trackpoint, no entity expansion.
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 use quick_xml::name::ResolveResult;
 
 use super::xml::{self, NsClass, TextBuf};
@@ -140,73 +140,8 @@ struct Reader<'p> {
 impl<'p> Reader<'p> {
     /// Stream the document. `Err` only when nothing could be read.
     fn run(&mut self, text: &[u8]) -> Result<(), IngestError> {
-        let mut reader = xml::NsPull::new(text);
-        let mut seen_root = false;
-        loop {
-            let ev = match reader.read_event() {
-                Ok(ev) => ev,
-                Err(e) => {
-                    let at = xml::error_at(&reader);
-                    let has_data =
-                        !self.done.is_empty() || self.cur.as_ref().is_some_and(|a| !a.b.is_empty());
-                    if !has_data {
-                        return Err(xml::malformed(self.path, "TCX", e, at));
-                    }
-                    self.file_warnings.push(xml::broken_off_warning(e, at));
-                    self.activity_done();
-                    return Ok(());
-                }
-            };
-            match ev {
-                Event::Start(e) if !seen_root => {
-                    self.root(&reader, &e)?;
-                    seen_root = true;
-                    self.stack.push(El::Root);
-                }
-                Event::Empty(e) if !seen_root => {
-                    self.root(&reader, &e)?;
-                    seen_root = true;
-                }
-                Event::Start(e) => {
-                    let el = self.classify(&reader, &e);
-                    self.open(el, &e);
-                }
-                Event::Empty(e) => {
-                    let el = self.classify(&reader, &e);
-                    self.open(el, &e);
-                    self.close();
-                }
-                Event::End(_) => self.close(),
-                Event::Text(t) => {
-                    if self.in_field() {
-                        self.text.push(&t);
-                    }
-                }
-                Event::CData(t) => {
-                    if self.in_field() {
-                        self.text.push(&t);
-                    }
-                }
-                Event::GeneralRef(r) => {
-                    if self.in_field() {
-                        self.text.push_ref(&r);
-                    } else {
-                        self.text.skip_ref(&r);
-                    }
-                }
-                Event::Eof => break,
-                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-            }
-        }
-        if !seen_root {
-            return Err(xml::malformed(
-                self.path,
-                "TCX",
-                "no XML element found",
-                reader.buffer_position(),
-            ));
-        }
-        if let Some(open) = self.stack.last() {
+        let complete = xml::drive(self, self.path, text)?;
+        if complete && let Some(open) = self.stack.last() {
             self.file_warnings.push(format!(
                 "the file ends inside an open element ({open:?}); it was probably cut short, \
                  and an unfinished trackpoint was dropped"
@@ -216,11 +151,11 @@ impl<'p> Reader<'p> {
         Ok(())
     }
 
-    fn in_field(&self) -> bool {
-        matches!(self.stack.last(), Some(El::Field(_)))
-    }
-
-    fn root(&mut self, reader: &xml::NsPull<'_>, e: &BytesStart<'_>) -> Result<(), IngestError> {
+    fn check_root(
+        &mut self,
+        reader: &xml::NsPull<'_>,
+        e: &BytesStart<'_>,
+    ) -> Result<(), IngestError> {
         let (res, local) = reader.resolve_element(e.name());
         if local.as_ref() != "TrainingCenterDatabase" {
             return Err(xml::malformed(
@@ -521,6 +456,46 @@ impl<'p> Reader<'p> {
             });
         }
         Err(IngestError::Empty { path })
+    }
+}
+
+impl xml::Handler for Reader<'_> {
+    const FORMAT: &'static str = "TCX";
+
+    fn root(
+        &mut self,
+        reader: &xml::NsPull<'_>,
+        e: &BytesStart<'_>,
+        open: bool,
+    ) -> Result<(), IngestError> {
+        self.check_root(reader, e)?;
+        if open {
+            self.stack.push(El::Root);
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, reader: &xml::NsPull<'_>, e: &BytesStart<'_>) {
+        let el = self.classify(reader, e);
+        self.open(el, e);
+    }
+
+    fn end(&mut self) {
+        self.close();
+    }
+
+    fn text(&mut self) -> (&mut TextBuf, bool) {
+        let keep = matches!(self.stack.last(), Some(El::Field(_)));
+        (&mut self.text, keep)
+    }
+
+    fn has_data(&self) -> bool {
+        !self.done.is_empty() || self.cur.as_ref().is_some_and(|a| !a.b.is_empty())
+    }
+
+    fn broken_off(&mut self, warning: String) {
+        self.file_warnings.push(warning);
+        self.activity_done();
     }
 }
 

@@ -433,6 +433,96 @@ impl<'a> NsPull<'a> {
     }
 }
 
+/// The element-level calls of a streaming reader (GPX, TCX): [`drive`]
+/// turns a document's events into them, so each reader holds only what its
+/// format means.
+pub trait Handler {
+    /// The format's name in messages ("GPX").
+    const FORMAT: &'static str;
+    /// The root element (`open`: a start tag, not an empty element); `Err`
+    /// when it is not the format's root.
+    fn root(
+        &mut self,
+        reader: &NsPull<'_>,
+        e: &BytesStart<'_>,
+        open: bool,
+    ) -> Result<(), IngestError>;
+    /// A child element opened (an empty element is followed by [`Self::end`]).
+    fn start(&mut self, reader: &NsPull<'_>, e: &BytesStart<'_>);
+    /// The innermost open element closed.
+    fn end(&mut self);
+    /// The text buffer, and whether the innermost element's text is kept.
+    fn text(&mut self) -> (&mut TextBuf, bool);
+    /// Whether anything was read, so that a later XML error is a warning
+    /// (the data before it kept) rather than a failure.
+    fn has_data(&self) -> bool;
+    /// The document broke off after some data: record `warning`.
+    fn broken_off(&mut self, warning: String);
+}
+
+/// Stream the UTF-8 document `text` through `h`. `Ok(true)` when it was
+/// read to the end, `Ok(false)` when an XML error cut it short after some
+/// data (`h` has the warning); `Err` when nothing could be read or the
+/// root is wrong.
+pub fn drive<H: Handler>(h: &mut H, path: &str, text: &[u8]) -> Result<bool, IngestError> {
+    let mut reader = NsPull::new(text);
+    let mut seen_root = false;
+    loop {
+        let ev = match reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => {
+                let at = error_at(&reader);
+                if !h.has_data() {
+                    return Err(malformed(path, H::FORMAT, e, at));
+                }
+                h.broken_off(broken_off_warning(e, at));
+                return Ok(false);
+            }
+        };
+        match ev {
+            Event::Start(e) if !seen_root => {
+                h.root(&reader, &e, true)?;
+                seen_root = true;
+            }
+            Event::Empty(e) if !seen_root => {
+                h.root(&reader, &e, false)?;
+                seen_root = true;
+            }
+            Event::Start(e) => h.start(&reader, &e),
+            Event::Empty(e) => {
+                h.start(&reader, &e);
+                h.end();
+            }
+            Event::End(_) => h.end(),
+            Event::Text(t) => {
+                if let (buf, true) = h.text() {
+                    buf.push(&t);
+                }
+            }
+            Event::CData(t) => {
+                if let (buf, true) = h.text() {
+                    buf.push(&t);
+                }
+            }
+            Event::GeneralRef(r) => match h.text() {
+                (buf, true) => buf.push_ref(&r),
+                (buf, false) => buf.skip_ref(&r),
+            },
+            Event::Eof => break,
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+        }
+    }
+    if !seen_root {
+        return Err(malformed(
+            path,
+            H::FORMAT,
+            "no XML element found",
+            reader.buffer_position(),
+        ));
+    }
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
