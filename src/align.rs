@@ -13,7 +13,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::timeline::Timeline;
+use crate::timeline::{Timeline, median};
 
 /// A window relative to a cramp onset, in seconds, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -312,21 +312,6 @@ fn mean_present(v: &[f64], w: &RelWindow, onset_s: f64, min_present: f64) -> Opt
         }
     }
     (k > 0 && k as f64 >= min_present * nominal as f64).then(|| sum / k as f64)
-}
-
-/// Median of finite values (mean of the middle two for an even count);
-/// reorders `v`.
-fn median(v: &mut [f64]) -> Option<f64> {
-    let m = v.len();
-    if m == 0 {
-        return None;
-    }
-    crate::timeline::sort_small(v);
-    Some(if m % 2 == 1 {
-        v[m / 2]
-    } else {
-        (v[m / 2 - 1] + v[m / 2]) / 2.0
-    })
 }
 
 /// Whether |HR − cadence| ≤ tolerance for at least `cadence_lock_min_s`

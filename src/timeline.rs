@@ -467,15 +467,25 @@ fn rolling_median(v: &[f64], paused: &[bool], width: usize) -> Vec<f64> {
                     m += 1;
                 }
             }
-            let w = &mut buf[..m];
-            sort_small(w);
-            if m % 2 == 1 {
-                w[m / 2]
-            } else {
-                (w[m / 2 - 1] + w[m / 2]) / 2.0
-            }
+            median(&mut buf[..m]).expect("the window holds second i itself")
         })
         .collect()
+}
+
+/// Median of finite values (mean of the middle two for an even count),
+/// `None` for none; reorders `v`. Shared by the rolling median here and the
+/// response-window medians in `align`.
+pub(crate) fn median(v: &mut [f64]) -> Option<f64> {
+    let m = v.len();
+    if m == 0 {
+        return None;
+    }
+    sort_small(v);
+    Some(if m % 2 == 1 {
+        v[m / 2]
+    } else {
+        (v[m / 2 - 1] + v[m / 2]) / 2.0
+    })
 }
 
 /// Sort finite values ascending, cheaply when there are few. For the ≤ 16
@@ -487,7 +497,7 @@ fn rolling_median(v: &[f64], paused: &[bool], width: usize) -> Vec<f64> {
 /// (they filter with `is_finite`), for which `<` is the same order as
 /// `total_cmp` except that −0 and +0 tie: a median may then be −0 where it
 /// was +0, the same number.
-pub(crate) fn sort_small(w: &mut [f64]) {
+fn sort_small(w: &mut [f64]) {
     const INSERTION_MAX: usize = 32;
     if w.len() > INSERTION_MAX {
         w.sort_unstable_by(f64::total_cmp);

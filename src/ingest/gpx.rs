@@ -11,10 +11,7 @@ use quick_xml::events::BytesStart;
 use quick_xml::name::ResolveResult;
 
 use super::xml::{self, NsClass, TextBuf};
-use crate::activity::{
-    Activity, ActivityMeta, Format, OffsetSource, RawSample, Sport, TrackBuilder, UtcOffset,
-    Waypoint,
-};
+use crate::activity::{Activity, ActivityMeta, Format, RawSample, Sport, TrackBuilder, Waypoint};
 use crate::error::IngestError;
 
 /// A file in which fewer than this share of the track points carry a time is
@@ -78,7 +75,6 @@ struct Tally {
     bad_time: usize,
     bad_number: usize,
     bad_waypoints: usize,
-    offsets_differ: usize,
     undeclared_prefix: usize,
 }
 
@@ -122,7 +118,7 @@ struct Reader<'p> {
     pt: RawSample,
     pt_time: Option<(i64, Option<i32>)>,
     wpt: WptState,
-    first_offset_s: Option<Option<i32>>,
+    offsets: xml::Offsets,
     tally: Tally,
 }
 
@@ -139,7 +135,7 @@ impl<'p> Reader<'p> {
             pt: RawSample::default(),
             pt_time: None,
             wpt: WptState::default(),
-            first_offset_s: None,
+            offsets: xml::Offsets::default(),
             tally: Tally::default(),
         }
     }
@@ -356,11 +352,7 @@ impl<'p> Reader<'p> {
             return;
         };
         self.tally.timed += 1;
-        match self.first_offset_s {
-            None => self.first_offset_s = Some(offset_s),
-            Some(first) if first != offset_s => self.tally.offsets_differ += 1,
-            Some(_) => {}
-        }
+        self.offsets.see(offset_s);
         self.pt.time_ms = time_ms;
         self.b.push(self.pt);
     }
@@ -405,50 +397,32 @@ impl<'p> Reader<'p> {
                 t.trkpts
             ));
         }
-        if t.bad_time > 0 {
-            warnings.push(format!("{} time(s) could not be read", t.bad_time));
-        }
+        warnings.extend(xml::warn::bad_times(t.bad_time));
         if t.bad_position > 0 {
             warnings.push(format!(
                 "{} track point(s) had no valid lat/lon",
                 t.bad_position
             ));
         }
-        if t.bad_number > 0 {
-            warnings.push(format!(
-                "{} value(s) could not be read as numbers and were left out",
-                t.bad_number
-            ));
-        }
+        warnings.extend(xml::warn::bad_numbers(t.bad_number));
         if t.bad_waypoints > 0 {
             warnings.push(format!(
                 "{} waypoint(s) without a valid position were skipped",
                 t.bad_waypoints
             ));
         }
-        if t.offsets_differ > 0 {
-            warnings.push(format!(
-                "{} time(s) were written with a different UTC offset than the first; the first is used",
-                t.offsets_differ
-            ));
-        }
+        warnings.extend(self.offsets.warning());
         if t.undeclared_prefix > 0 {
             warnings.push(format!(
                 "{} extension value(s) use an undeclared namespace prefix and were read by name",
                 t.undeclared_prefix
             ));
         }
-        if self.text.unexpanded_entities > 0 {
-            warnings.push(format!(
-                "{} custom entity reference(s) were left unexpanded (only XML's predefined entities are read)",
-                self.text.unexpanded_entities
-            ));
-        }
-        if let Some(Some(seconds)) = self.first_offset_s {
-            self.b.meta.utc_offset = Some(UtcOffset {
-                seconds,
-                source: OffsetSource::TimeOffset,
-            });
+        warnings.extend(xml::warn::unexpanded_entities(
+            self.text.unexpanded_entities,
+        ));
+        if let Some(offset) = self.offsets.utc_offset() {
+            self.b.meta.utc_offset = Some(offset);
         }
         self.b.warnings.extend(warnings);
         let first_ms = self.b.samples().iter().map(|s| s.time_ms).min();
@@ -518,6 +492,7 @@ fn lat_lon(e: &BytesStart<'_>) -> (Option<f64>, Option<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activity::{OffsetSource, UtcOffset};
 
     const TPX1: &str = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1";
 

@@ -11,9 +11,7 @@ use quick_xml::events::BytesStart;
 use quick_xml::name::ResolveResult;
 
 use super::xml::{self, NsClass, TextBuf};
-use crate::activity::{
-    Activity, ActivityMeta, Format, OffsetSource, RawSample, Sport, TrackBuilder, UtcOffset,
-};
+use crate::activity::{Activity, ActivityMeta, Format, RawSample, Sport, TrackBuilder};
 use crate::error::IngestError;
 
 /// `RunCadence` (and `Cadence`, which devices also use for running) counts
@@ -76,8 +74,7 @@ struct LapState {
 struct ActivityState {
     b: TrackBuilder,
     laps: Vec<LapState>,
-    first_offset_s: Option<Option<i32>>,
-    offsets_differ: usize,
+    offsets: xml::Offsets,
     trackpoints: usize,
     untimed: usize,
     bad_number: usize,
@@ -255,8 +252,7 @@ impl<'p> Reader<'p> {
                 self.cur = Some(ActivityState {
                     b: TrackBuilder::new(meta),
                     laps: Vec::new(),
-                    first_offset_s: None,
-                    offsets_differ: 0,
+                    offsets: xml::Offsets::default(),
                     trackpoints: 0,
                     untimed: 0,
                     bad_number: 0,
@@ -368,11 +364,7 @@ impl<'p> Reader<'p> {
             a.untimed += 1;
             return;
         };
-        match a.first_offset_s {
-            None => a.first_offset_s = Some(offset_s),
-            Some(first) if first != offset_s => a.offsets_differ += 1,
-            Some(_) => {}
-        }
+        a.offsets.see(offset_s);
         if let Some(lap) = a.laps.last_mut() {
             lap.last_point_ms = Some(lap.last_point_ms.map_or(time_ms, |t| t.max(time_ms)));
         }
@@ -392,38 +384,20 @@ impl<'p> Reader<'p> {
                 a.untimed, a.trackpoints
             ));
         }
-        if a.bad_time > 0 {
-            warnings.push(format!("{} time(s) could not be read", a.bad_time));
-        }
-        if a.bad_number > 0 {
-            warnings.push(format!(
-                "{} value(s) could not be read as numbers and were left out",
-                a.bad_number
-            ));
-        }
+        warnings.extend(xml::warn::bad_times(a.bad_time));
+        warnings.extend(xml::warn::bad_numbers(a.bad_number));
         if a.bad_lap_time > 0 {
             warnings.push(format!(
                 "{} lap time(s) were negative or longer than a week and were ignored",
                 a.bad_lap_time
             ));
         }
-        if a.offsets_differ > 0 {
-            warnings.push(format!(
-                "{} time(s) were written with a different UTC offset than the first; the first is used",
-                a.offsets_differ
-            ));
-        }
-        if self.text.unexpanded_entities > 0 {
-            warnings.push(format!(
-                "{} custom entity reference(s) were left unexpanded (only XML's predefined entities are read)",
-                self.text.unexpanded_entities
-            ));
-        }
-        if let Some(Some(seconds)) = a.first_offset_s {
-            a.b.meta.utc_offset = Some(UtcOffset {
-                seconds,
-                source: OffsetSource::TimeOffset,
-            });
+        warnings.extend(a.offsets.warning());
+        warnings.extend(xml::warn::unexpanded_entities(
+            self.text.unexpanded_entities,
+        ));
+        if let Some(offset) = a.offsets.utc_offset() {
+            a.b.meta.utc_offset = Some(offset);
         }
         // Timer time: the laps' TotalTimeSeconds (TCX schema: "total time
         // … excluding pauses") summed.

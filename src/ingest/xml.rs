@@ -15,6 +15,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::{LocalName, NamespaceError, NamespaceResolver, QName, ResolveResult};
 use quick_xml::reader::Reader;
 
+use crate::activity::{OffsetSource, UtcOffset};
 use crate::error::IngestError;
 
 /// Namespace URIs the readers recognise. Elements are matched by these,
@@ -344,6 +345,69 @@ pub fn error_at(reader: &NsPull<'_>) -> u64 {
     match reader.reader.error_position() {
         0 => reader.reader.buffer_position(),
         at => at,
+    }
+}
+
+/// The UTC offsets a document's times were written with: the first is the
+/// recording's own (DESIGN.md §2, local time for tags); later ones that
+/// differ are counted for a warning. Shared by the GPX and TCX readers.
+#[derive(Debug, Default)]
+pub struct Offsets {
+    /// The first time's offset (`Some(None)`: written in UTC, `Z`).
+    first: Option<Option<i32>>,
+    /// Later times written with another offset.
+    differ: usize,
+}
+
+impl Offsets {
+    /// Note the offset of one more time.
+    pub fn see(&mut self, offset_s: Option<i32>) {
+        match self.first {
+            None => self.first = Some(offset_s),
+            Some(first) if first != offset_s => self.differ += 1,
+            Some(_) => {}
+        }
+    }
+
+    /// The recording's offset, when its first time carried one.
+    pub fn utc_offset(&self) -> Option<UtcOffset> {
+        let seconds = self.first.flatten()?;
+        Some(UtcOffset {
+            seconds,
+            source: OffsetSource::TimeOffset,
+        })
+    }
+
+    /// The warning when later times used another offset.
+    pub fn warning(&self) -> Option<String> {
+        (self.differ > 0).then(|| {
+            format!(
+                "{} time(s) were written with a different UTC offset than the first; the first is used",
+                self.differ
+            )
+        })
+    }
+}
+
+/// Warnings the XML readers share, each for a count of values (none for 0).
+pub mod warn {
+    /// Times that did not parse.
+    pub fn bad_times(n: usize) -> Option<String> {
+        (n > 0).then(|| format!("{n} time(s) could not be read"))
+    }
+
+    /// Values that were not numbers.
+    pub fn bad_numbers(n: usize) -> Option<String> {
+        (n > 0).then(|| format!("{n} value(s) could not be read as numbers and were left out"))
+    }
+
+    /// Custom entity references (only XML's predefined ones are read).
+    pub fn unexpanded_entities(n: usize) -> Option<String> {
+        (n > 0).then(|| {
+            format!(
+                "{n} custom entity reference(s) were left unexpanded (only XML's predefined entities are read)"
+            )
+        })
     }
 }
 
