@@ -465,3 +465,86 @@ fn mangled_fit_bytes_never_panic() {
         }
     }
 }
+
+/// Both FIT decoders on the same bytes: the direct decoder must give what
+/// the rustyfit path gives, activities, warnings and errors alike (compared
+/// through `Debug`, so a missing value must be missing in both).
+fn same_through_both_decoders(file: &str, bytes: &[u8]) {
+    let direct = format!("{:?}", fit::read(file, bytes));
+    let reference = format!("{:?}", fit::read_with_rustyfit(file, bytes));
+    assert!(
+        direct == reference,
+        "{file}: the direct decoder differs from rustyfit\n direct: {:.600}\n rustyfit: {:.600}",
+        direct,
+        reference
+    );
+}
+
+#[test]
+fn the_direct_fit_decoder_reads_every_corpus_file_exactly_as_rustyfit_does() {
+    let files = fit_files();
+    let mut direct = 0;
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        same_through_both_decoders(&name(path), &bytes);
+        direct += usize::from(fit::decodes_directly(&bytes));
+    }
+    // Damaged files and developer-field power go to rustyfit; the rest must
+    // really take the direct path, or this comparison would prove nothing.
+    assert!(
+        direct * 2 > files.len(),
+        "only {direct} of {} corpus files were decoded directly",
+        files.len()
+    );
+}
+
+#[test]
+fn the_direct_fit_decoder_reads_simulated_runs_exactly_as_rustyfit_does() {
+    let mut p = cramplab::simulate::Params {
+        runs: 6,
+        formats: vec![cramplab::simulate::FileFormat::Fit],
+        gzip: false,
+        ..Default::default()
+    };
+    p.runner.duration_min_s = 900.0;
+    p.runner.duration_max_s = 1800.0;
+    let sim = cramplab::simulate::generate(&p, 17).unwrap();
+    for run in &sim.runs {
+        assert!(fit::decodes_directly(&run.bytes), "{}", run.file_name);
+        same_through_both_decoders(&run.file_name, &run.bytes);
+    }
+}
+
+#[test]
+fn the_direct_fit_decoder_agrees_with_rustyfit_on_mangled_bytes() {
+    // The same seeded damage as above, on files that take the direct path:
+    // the direct decoder must either hand over to rustyfit or agree with it.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_261_126);
+    let (mut direct, mut total) = (0, 0);
+    for file in [
+        "python-fitparse__garmin-fenix-5-run.fit",
+        "python-fitparse__event_timestamp.fit",
+        "python-fitparse__compressed-speed-distance.fit",
+        "tormoder-fit__unterminated-strings.fit",
+    ] {
+        let good = std::fs::read(corpus().join("fit").join(file)).unwrap();
+        for _ in 0..200 {
+            let mut b = good.clone();
+            for _ in 0..rng.random_range(1..4) {
+                let i = rng.random_range(0..b.len());
+                match rng.random_range(0..4) {
+                    0 | 1 => b[i] = rng.random(),
+                    2 => b.truncate(i.max(1)),
+                    _ => b.insert(i, rng.random()),
+                }
+            }
+            same_through_both_decoders(file, &b);
+            direct += usize::from(fit::decodes_directly(&b));
+            total += 1;
+        }
+    }
+    assert!(
+        direct * 5 > total,
+        "only {direct} of {total} took the direct path"
+    );
+}

@@ -34,6 +34,8 @@ use rustyfit::profile::typedef::{
 use rustyfit::proto::{Message, Value};
 use rustyfit::{Decoder, DecoderError, DecoderEvent, StreamingIterator};
 
+mod direct;
+
 use crate::activity::{
     Activity, ActivityMeta, Format, OffsetSource, RawSample, Sport, TrackBuilder, UtcOffset,
 };
@@ -87,8 +89,39 @@ const HR_EVENT_TICKS_PER_S: f64 = 1024.0;
 /// damage, with a warning on each activity.
 pub fn read(path: &str, bytes: &[u8]) -> Result<Vec<Activity>, IngestError> {
     let mut col = Collector::new(path, bytes.len());
-    let stop = decode(bytes, &mut col);
+    let stop = match direct::decode(bytes, &mut col) {
+        Ok(()) => None,
+        Err(direct::Fallback) => {
+            col = Collector::new(path, bytes.len());
+            decode(bytes, &mut col)
+        }
+    };
+    finish(path, bytes, col, stop)
+}
 
+/// [`read`] through rustyfit alone, never the direct decoder: the reference
+/// the direct decoder is tested against.
+#[doc(hidden)]
+pub fn read_with_rustyfit(path: &str, bytes: &[u8]) -> Result<Vec<Activity>, IngestError> {
+    let mut col = Collector::new(path, bytes.len());
+    let stop = decode(bytes, &mut col);
+    finish(path, bytes, col, stop)
+}
+
+/// Whether [`read`] decodes these bytes directly, without rustyfit (tests
+/// use it to show the comparison with [`read_with_rustyfit`] is not empty).
+#[doc(hidden)]
+pub fn decodes_directly(bytes: &[u8]) -> bool {
+    direct::decode(bytes, &mut Collector::new("", bytes.len())).is_ok()
+}
+
+/// Turn what the decoder collected (and where it stopped) into activities.
+fn finish(
+    path: &str,
+    bytes: &[u8],
+    mut col: Collector,
+    stop: Option<Stop>,
+) -> Result<Vec<Activity>, IngestError> {
     if !col.saw_activity
         && let Some(t) = col.other_file_type
     {
@@ -258,6 +291,68 @@ struct DevField {
     offset: f64,
 }
 
+/// The `record` fields the reader uses, each as the FIT profile types it
+/// (Profile.xlsx, message `record`), with FIT's invalid value as `None`.
+/// Both decoders hand fields over in this form, in file order.
+#[derive(Debug, Clone, Copy)]
+enum RecordField<'a> {
+    Time(Option<u32>),
+    Lat(Option<i32>),
+    Lon(Option<i32>),
+    Altitude(Option<u16>),
+    EnhancedAltitude(Option<u32>),
+    HeartRate(Option<u8>),
+    Cadence(Option<u8>),
+    FractionalCadence(Option<u8>),
+    Distance(Option<u32>),
+    Speed(Option<u16>),
+    EnhancedSpeed(Option<u32>),
+    Power(Option<u16>),
+    Temperature(Option<i8>),
+    /// The raw bytes of `compressed_speed_distance` (a `byte` array).
+    CompressedSpeedDistance(&'a [u8]),
+}
+
+impl<'a> RecordField<'a> {
+    /// The field as rustyfit decoded it; `None` for fields the reader ignores.
+    fn from_value(num: u8, v: &'a Value) -> Option<Self> {
+        type R = mesgdef::Record;
+        Some(match num {
+            R::TIMESTAMP => RecordField::Time(as_u32(v)),
+            R::POSITION_LAT => RecordField::Lat(as_i32(v)),
+            R::POSITION_LONG => RecordField::Lon(as_i32(v)),
+            R::ALTITUDE => RecordField::Altitude(as_u16(v)),
+            R::ENHANCED_ALTITUDE => RecordField::EnhancedAltitude(as_u32(v)),
+            R::HEART_RATE => RecordField::HeartRate(as_u8(v)),
+            R::CADENCE => RecordField::Cadence(as_u8(v)),
+            R::FRACTIONAL_CADENCE => RecordField::FractionalCadence(as_u8(v)),
+            R::DISTANCE => RecordField::Distance(as_u32(v)),
+            R::SPEED => RecordField::Speed(as_u16(v)),
+            R::ENHANCED_SPEED => RecordField::EnhancedSpeed(as_u32(v)),
+            R::POWER => RecordField::Power(as_u16(v)),
+            R::TEMPERATURE => RecordField::Temperature(as_i8(v)),
+            R::COMPRESSED_SPEED_DISTANCE => match v {
+                Value::ArrayUint8(b) => RecordField::CompressedSpeedDistance(b),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// One record being assembled from its fields.
+#[derive(Debug, Default)]
+struct RecordState {
+    sample: RawSample,
+    time: Option<u32>,
+    speed: Option<f64>,
+    enhanced_speed: Option<f64>,
+    altitude: Option<f64>,
+    enhanced_altitude: Option<f64>,
+    cadence: Option<f64>,
+    fractional_cadence: Option<f64>,
+}
+
 /// Everything read from the messages, before it becomes activities.
 struct Collector {
     /// Every record, in file order; the single activity's builder when the
@@ -339,45 +434,60 @@ impl Collector {
     }
 
     fn record(&mut self, m: &Message) {
-        type R = mesgdef::Record;
-        let mut s = RawSample::default();
-        let mut time = None;
-        let (mut speed, mut enhanced_speed, mut altitude, mut enhanced_altitude) =
-            (None, None, None, None);
-        let (mut cadence, mut fractional_cadence) = (None, None);
+        let mut r = RecordState::default();
         for f in &m.fields {
-            let v = &f.value;
-            match f.num {
-                R::TIMESTAMP => time = as_u32(v),
-                R::POSITION_LAT => s.lat_deg = as_i32(v).map(semicircles_to_deg),
-                R::POSITION_LONG => s.lon_deg = as_i32(v).map(semicircles_to_deg),
-                // Profile.xlsx: altitude scale 5, offset 500 m; distance scale 100;
-                // speed scale 1000; fractional_cadence scale 128.
-                R::ALTITUDE => altitude = as_u16(v).map(|x| f64::from(x) / 5.0 - 500.0),
-                R::ENHANCED_ALTITUDE => {
-                    enhanced_altitude = as_u32(v).map(|x| f64::from(x) / 5.0 - 500.0)
-                }
-                // 0 bpm is what devices write with no sensor paired: missing, not absurd.
-                R::HEART_RATE => s.hr_bpm = as_u8(v).filter(|&h| h != 0).map(f64::from),
-                R::CADENCE => cadence = as_u8(v).map(f64::from),
-                R::FRACTIONAL_CADENCE => fractional_cadence = as_u8(v).map(f64::from),
-                R::DISTANCE => s.distance_m = as_u32(v).map(|x| f64::from(x) / 100.0),
-                R::SPEED => speed = as_u16(v).map(|x| f64::from(x) / 1000.0),
-                R::ENHANCED_SPEED => enhanced_speed = as_u32(v).map(|x| f64::from(x) / 1000.0),
-                R::POWER => s.power_w = as_u16(v).map(f64::from),
-                R::TEMPERATURE => s.temperature_c = as_i8(v).map(f64::from),
-                R::COMPRESSED_SPEED_DISTANCE => {
-                    if let Value::ArrayUint8(b) = v
-                        && let Some((sp, d)) = self.compressed_speed_distance(b)
-                    {
-                        speed = speed.or(Some(sp));
-                        s.distance_m = s.distance_m.or(Some(d));
-                    }
-                }
-                _ => {}
+            if let Some(field) = RecordField::from_value(f.num, &f.value) {
+                self.record_field(&mut r, field);
             }
         }
-        let Some(t) = time else {
+        let dev_power = if r.sample.power_w.is_none() && !self.dev_power.is_empty() {
+            self.developer_power(m)
+        } else {
+            None
+        };
+        self.finish_record(r, dev_power);
+    }
+
+    /// Take one field of a record, in the record's field order: a field
+    /// repeated within one record overwrites the earlier one, as a value-less
+    /// (invalid) repeat does too.
+    #[inline]
+    fn record_field(&mut self, r: &mut RecordState, field: RecordField) {
+        let s = &mut r.sample;
+        match field {
+            RecordField::Time(v) => r.time = v,
+            RecordField::Lat(v) => s.lat_deg = v.map(semicircles_to_deg),
+            RecordField::Lon(v) => s.lon_deg = v.map(semicircles_to_deg),
+            // Profile.xlsx: altitude scale 5, offset 500 m; distance scale 100;
+            // speed scale 1000; fractional_cadence scale 128.
+            RecordField::Altitude(v) => r.altitude = v.map(|x| f64::from(x) / 5.0 - 500.0),
+            RecordField::EnhancedAltitude(v) => {
+                r.enhanced_altitude = v.map(|x| f64::from(x) / 5.0 - 500.0)
+            }
+            // 0 bpm is what devices write with no sensor paired: missing, not absurd.
+            RecordField::HeartRate(v) => s.hr_bpm = v.filter(|&h| h != 0).map(f64::from),
+            RecordField::Cadence(v) => r.cadence = v.map(f64::from),
+            RecordField::FractionalCadence(v) => r.fractional_cadence = v.map(f64::from),
+            RecordField::Distance(v) => s.distance_m = v.map(|x| f64::from(x) / 100.0),
+            RecordField::Speed(v) => r.speed = v.map(|x| f64::from(x) / 1000.0),
+            RecordField::EnhancedSpeed(v) => r.enhanced_speed = v.map(|x| f64::from(x) / 1000.0),
+            RecordField::Power(v) => s.power_w = v.map(f64::from),
+            RecordField::Temperature(v) => s.temperature_c = v.map(f64::from),
+            RecordField::CompressedSpeedDistance(b) => {
+                if let Some((sp, d)) = self.compressed_speed_distance(b) {
+                    r.speed = r.speed.or(Some(sp));
+                    r.sample.distance_m = r.sample.distance_m.or(Some(d));
+                }
+            }
+        }
+    }
+
+    /// A record's fields are all in: place it in time and keep it.
+    /// `dev_power` is the developer-field power, looked up only when the
+    /// record has no native power.
+    fn finish_record(&mut self, r: RecordState, dev_power: Option<f64>) {
+        let mut s = r.sample;
+        let Some(t) = r.time else {
             self.records_without_time += 1;
             return;
         };
@@ -385,11 +495,13 @@ impl Collector {
             self.records_in_system_time += 1;
         }
         s.time_ms = fit_time_ms(t);
-        s.speed_mps = enhanced_speed.or(speed);
-        s.altitude_m = enhanced_altitude.or(altitude);
-        s.cadence_spm = cadence.map(|c| c + fractional_cadence.unwrap_or(0.0) / 128.0);
-        if s.power_w.is_none() && !self.dev_power.is_empty() {
-            s.power_w = self.developer_power(m);
+        s.speed_mps = r.enhanced_speed.or(r.speed);
+        s.altitude_m = r.enhanced_altitude.or(r.altitude);
+        s.cadence_spm = r
+            .cadence
+            .map(|c| c + r.fractional_cadence.unwrap_or(0.0) / 128.0);
+        if s.power_w.is_none() {
+            s.power_w = dev_power;
         }
         self.track.push(s);
     }
