@@ -120,6 +120,22 @@ struct Reader<'p> {
     wpt: WptState,
     offsets: xml::Offsets,
     tally: Tally,
+    /// [`Reader::resolve`]'s answers, valid for bindings `ns_memo_version`.
+    ns_memo: Vec<NsMemo>,
+    ns_memo_version: u64,
+}
+
+/// Most qualified names [`Reader::resolve`] keeps at once.
+const NS_MEMO_MAX: usize = 32;
+
+/// One qualified name's resolution.
+#[derive(Debug)]
+struct NsMemo {
+    qname: Box<str>,
+    class: NsClass,
+    gpx_ns: bool,
+    /// Where the local name starts in `qname`.
+    local_at: usize,
 }
 
 impl<'p> Reader<'p> {
@@ -137,6 +153,8 @@ impl<'p> Reader<'p> {
             wpt: WptState::default(),
             offsets: xml::Offsets::default(),
             tally: Tally::default(),
+            ns_memo: Vec::new(),
+            ns_memo_version: u64::MAX,
         }
     }
 
@@ -200,19 +218,10 @@ impl<'p> Reader<'p> {
             }
             return El::Other;
         }
-        let (res, local) = reader.resolve_element(e.name());
-        let class = xml::ns_class(&res);
-        let local = local.as_ref();
+        let (class, gpx_ns, local) = self.resolve(reader, e);
         if parent == El::Ext {
             return self.classify_extension(class, local);
         }
-        let gpx_ns = match class {
-            NsClass::Gpx | NsClass::Unbound => true,
-            _ => match (&res, &self.root_ns) {
-                (ResolveResult::Bound(n), Some(root)) => n.as_ref() == root,
-                _ => false,
-            },
-        };
         if !gpx_ns {
             return El::Other;
         }
@@ -234,6 +243,47 @@ impl<'p> Reader<'p> {
             (El::Wpt, "cmt") => El::Field(Field::WptCmt),
             _ => El::Other,
         }
+    }
+
+    /// An element's namespace class, whether it is in the document's GPX
+    /// namespace, and its local name. A track repeats the same few names
+    /// thousands of times, so the answers are kept per qualified name while
+    /// the namespace bindings stay the same (resolving and classifying each
+    /// element anew was a tenth of the GPX reader, by callgrind).
+    fn resolve<'e>(
+        &mut self,
+        reader: &xml::NsPull<'_>,
+        e: &'e BytesStart<'_>,
+    ) -> (NsClass, bool, &'e str) {
+        let name = e.name();
+        let qname: &'e str = name.into_inner();
+        if self.ns_memo_version != reader.bindings_version() {
+            self.ns_memo.clear();
+            self.ns_memo_version = reader.bindings_version();
+        }
+        if let Some(m) = self.ns_memo.iter().find(|m| *m.qname == *qname) {
+            return (m.class, m.gpx_ns, &qname[m.local_at..]);
+        }
+        let (res, local) = reader.resolve_element(name);
+        let class = xml::ns_class(&res);
+        let gpx_ns = match class {
+            NsClass::Gpx | NsClass::Unbound => true,
+            _ => match (&res, &self.root_ns) {
+                (ResolveResult::Bound(n), Some(root)) => n.as_ref() == root,
+                _ => false,
+            },
+        };
+        let local: &'e str = local.into_inner();
+        // Bounded: a document of endless distinct names just misses.
+        if self.ns_memo.len() < NS_MEMO_MAX {
+            self.ns_memo.push(NsMemo {
+                qname: qname.into(),
+                class,
+                gpx_ns,
+                local_at: qname.len() - local.len(),
+            });
+        }
+        (class, gpx_ns, local)
     }
 
     /// Values inside a track point's `<extensions>`, by namespace URI.
@@ -478,6 +528,9 @@ impl xml::Handler for Reader<'_> {
 
 /// The `lat` and `lon` attributes of a point, `None` when absent or not numbers.
 fn lat_lon(e: &BytesStart<'_>) -> (Option<f64>, Option<f64>) {
+    if let Some(both) = lat_lon_plain(e.attributes_raw()) {
+        return both;
+    }
     let (mut lat, mut lon) = (None, None);
     for a in e.attributes().with_checks(false).flatten() {
         match a.key.local_name().as_ref() {
@@ -489,10 +542,93 @@ fn lat_lon(e: &BytesStart<'_>) -> (Option<f64>, Option<f64>) {
     (lat, lon)
 }
 
+/// The form nearly every writer uses, read without quick-xml's attribute
+/// iterator (which cost most of a track point's own work, by callgrind):
+/// exactly `lat="…"` and `lon="…"`, in either order, separated and
+/// followed only by whitespace. Anything else is `None`, for [`lat_lon`]'s
+/// general path, so both paths give the same values.
+fn lat_lon_plain(raw: &str) -> Option<(Option<f64>, Option<f64>)> {
+    fn attr(s: &str) -> Option<(&str, &str, &str)> {
+        let s = s.trim_ascii_start();
+        let (name, rest) = s.split_at_checked(3)?;
+        let rest = rest.strip_prefix("=\"")?;
+        let end = rest.find('"')?;
+        Some((name, &rest[..end], &rest[end + 1..]))
+    }
+    let (n1, v1, rest) = attr(raw)?;
+    if !rest.starts_with(|c: char| c.is_ascii_whitespace()) {
+        return None;
+    }
+    let (n2, v2, rest) = attr(rest)?;
+    if !rest.trim_ascii().is_empty() {
+        return None;
+    }
+    match (n1, n2) {
+        ("lat", "lon") => Some((xml::parse_f64(v1), xml::parse_f64(v2))),
+        ("lon", "lat") => Some((xml::parse_f64(v2), xml::parse_f64(v1))),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::activity::{OffsetSource, UtcOffset};
+
+    /// What quick-xml's attribute iterator makes of `attrs` on a `trkpt`.
+    fn lat_lon_general(attrs: &str) -> (Option<f64>, Option<f64>) {
+        let doc = format!("<trkpt{attrs}/>");
+        let mut r = quick_xml::Reader::from_str(&doc);
+        match r.read_event() {
+            Ok(quick_xml::events::Event::Empty(e)) => {
+                let (mut lat, mut lon) = (None, None);
+                for a in e.attributes().with_checks(false).flatten() {
+                    match a.key.local_name().as_ref() {
+                        "lat" => lat = xml::parse_f64(&a.value),
+                        "lon" => lon = xml::parse_f64(&a.value),
+                        _ => {}
+                    }
+                }
+                (lat, lon)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_lat_lon_reads_as_the_attribute_iterator_does() {
+        for attrs in [
+            r#" lat="45.1" lon="14.0""#,
+            r#" lon="14.0" lat="45.1""#,
+            " lat=\"45.1\"\n\t lon=\" -14.5 \" ",
+            r#" lat="" lon="x""#,
+            r#" lat="1e3" lon="NaN""#,
+            r#" lat="4&#53;.1" lon="14.0""#,
+        ] {
+            assert_eq!(
+                lat_lon_plain(attrs),
+                Some(lat_lon_general(attrs)),
+                "{attrs:?}"
+            );
+        }
+        // Other shapes are left to the general path, which reads them.
+        for attrs in [
+            r#" lat='45.1' lon='14.0'"#,
+            r#" lat = "45.1" lon="14.0""#,
+            r#" lat="45.1"lon="14.0""#,
+            r#" lat="45.1" lon="14.0" ele="3""#,
+            r#" a:lat="45.1" lon="14.0""#,
+            r#" lat="45.1""#,
+            r#" lat="45.1" lat="46.0""#,
+            r#" lat="45.1" lon="14.0"#,
+        ] {
+            assert_eq!(lat_lon_plain(attrs), None, "{attrs:?}");
+        }
+        assert_eq!(
+            lat_lon_general(r#" lat='45.1' lon='14.0'"#),
+            (Some(45.1), Some(14.0))
+        );
+    }
 
     const TPX1: &str = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1";
 

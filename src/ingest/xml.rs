@@ -93,10 +93,51 @@ pub fn ns_class(r: &ResolveResult<'_>) -> NsClass {
 /// `trim_ascii` is the right trim, and much cheaper than the Unicode-aware
 /// `trim` on a path taken several times per track point.
 pub fn parse_f64(text: &str) -> Option<f64> {
-    text.trim_ascii()
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
+    let t = text.trim_ascii();
+    if let Some(v) = parse_plain_decimal(t.as_bytes()) {
+        return Some(v);
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Powers of ten that are exact in an `f64` (10^22 < 2^53 · 2^22).
+const EXACT_POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// `[-+]digits[.digits]` with at most 15 digits in all: the number is an
+/// integer below 2^53 divided by an exact power of ten, and one IEEE
+/// division of two exact values is correctly rounded, so this is the value
+/// `str::parse` gives (Clinger, "How to read floating point numbers
+/// accurately", PLDI 1990, the fast path). Anything else (exponents, long
+/// mantissas, `.5`, `5.`) is `None`, for the general parser.
+fn parse_plain_decimal(b: &[u8]) -> Option<f64> {
+    let (negative, digits) = match b {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let (mut mantissa, mut count, mut fraction) = (0u64, 0usize, None::<usize>);
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                count += 1;
+            }
+            b'.' if fraction.is_none() && i > 0 && i + 1 < digits.len() => {
+                fraction = Some(digits.len() - i - 1)
+            }
+            _ => return None,
+        }
+    }
+    if count > 15 {
+        return None;
+    }
+    let v = mantissa as f64 / EXACT_POWERS_OF_TEN[fraction.unwrap_or(0)];
+    Some(if negative { -v } else { v })
 }
 
 /// Parse an XML `dateTime` (RFC 3339, `Z` or an offset; a missing zone is
@@ -430,6 +471,8 @@ pub struct NsPull<'a> {
     /// The last event closed an element (`End`, or `Empty`); its scope ends
     /// before the next event is read, so the caller can still resolve it.
     pending_pop: bool,
+    /// Bumped whenever a resolver scope opens or closes.
+    bindings_version: u64,
 }
 
 impl<'a> NsPull<'a> {
@@ -440,6 +483,7 @@ impl<'a> NsPull<'a> {
             resolver: NamespaceResolver::default(),
             scopes: Vec::with_capacity(16),
             pending_pop: false,
+            bindings_version: 0,
         }
     }
 
@@ -451,6 +495,7 @@ impl<'a> NsPull<'a> {
             self.pending_pop = false;
             if self.scopes.pop() == Some(true) {
                 self.resolver.pop();
+                self.bindings_version += 1;
             }
         }
         let ev = self.reader.read_event()?;
@@ -481,6 +526,7 @@ impl<'a> NsPull<'a> {
         let declares = raw.as_bytes().contains(&b'x') && raw.contains("xmlns");
         if declares {
             self.resolver.push(e)?;
+            self.bindings_version += 1;
         }
         self.scopes.push(declares);
         Ok(())
@@ -489,6 +535,12 @@ impl<'a> NsPull<'a> {
     /// The namespace and local name of an element name.
     pub fn resolve_element<'n>(&self, name: QName<'n>) -> (ResolveResult<'_>, LocalName<'n>) {
         self.resolver.resolve_element(name)
+    }
+
+    /// Changes whenever the namespace bindings in force may have changed:
+    /// a name resolved under one version resolves the same while it lasts.
+    pub fn bindings_version(&self) -> u64 {
+        self.bindings_version
     }
 
     /// Bytes consumed so far.
@@ -590,6 +642,63 @@ pub fn drive<H: Handler>(h: &mut H, path: &str, text: &[u8]) -> Result<bool, Ing
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_decimals_parse_to_exactly_what_the_standard_parser_gives() {
+        use rand::{Rng, SeedableRng};
+        let std_parse = |t: &str| t.trim_ascii().parse::<f64>().ok().filter(|v| v.is_finite());
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(26);
+        for _ in 0..200_000 {
+            // Up to 16 digits, a point anywhere, an optional sign: inside
+            // and just outside the fast path's reach.
+            let n = rng.random_range(1..=17);
+            let mut t: String = (0..n)
+                .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+                .collect();
+            if rng.random_bool(0.8) {
+                t.insert(rng.random_range(0..=t.len()), '.');
+            }
+            match rng.random_range(0..4) {
+                0 => t.insert(0, '-'),
+                1 => t.insert(0, '+'),
+                _ => {}
+            }
+            let got = parse_f64(&t);
+            let want = std_parse(&t);
+            assert_eq!(
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "{t:?}: {got:?} vs {want:?}"
+            );
+        }
+        for t in [
+            "48.1599202",
+            "-0",
+            "-0.0",
+            "0.1",
+            "0.3",
+            "9007199254740.993",
+            "123456789012345",
+            "1234567890123456",
+            ".5",
+            "5.",
+            "1e3",
+            "1.2.3",
+            "-",
+            "+",
+            "",
+            " 7.25 ",
+            "--1",
+            "0x10",
+            "١٢",
+        ] {
+            assert_eq!(
+                parse_f64(t).map(f64::to_bits),
+                std_parse(t).map(f64::to_bits),
+                "{t:?}"
+            );
+        }
+    }
 
     #[test]
     fn times_with_z_offset_or_no_zone_parse_to_utc() {
