@@ -10,14 +10,16 @@ here="$(cd "$(dirname "$0")" && pwd)"
 secs="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fit gpx tcx container tags)
+[ ${#targets[@]} -eq 0 ] && targets=(fit fit_direct gpx tcx container tags)
 [ -d "$here/corpus/fit" ] || "$here/seed.sh"
 mkdir -p "$here/logs"
 cd "$here/.."
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do
     echo "== $t: ${secs}s"
-    cargo fuzz run "$t" "$here/corpus/$t" ${FUZZ_FLAGS:-} -- \
+    # fit_direct compares two FIT decoders: it grows the FIT corpus.
+    corpus="$here/corpus/${t%_direct}"
+    cargo fuzz run "$t" "$corpus" ${FUZZ_FLAGS:-} -- \
         -max_total_time="$secs" -timeout=1 -rss_limit_mb=2048 -max_len=49152 \
         -print_final_stats=1 2>&1 | tail -n 40 > "$here/logs/$t.log" || {
         echo "!! $t stopped with a finding: see fuzz/logs/$t.log and fuzz/artifacts/$t/"
