@@ -5,6 +5,7 @@
 //! anyone can rerun them.
 
 use super::*;
+use rand_distr::Uniform;
 
 /// Hollander & Wolfe's depression-scale data (used in scipy's docs), as
 /// two samples; y has two pairs of ties.
@@ -805,4 +806,61 @@ fn detectable_shift_is_none_when_even_total_separation_cannot_reach_significance
     let split = detectable_shift(&[(20, 20), (20, 20)], 1.0, settings).unwrap();
     let more = detectable_shift(&[(80, 80)], 1.0, settings).unwrap();
     assert!(more > one && split <= one + 0.02, "{more} {one} {split}");
+}
+
+#[test]
+fn buffered_draws_are_rands_draws() {
+    // Ranges with a large rejection (or bias-correction) zone, where
+    // 2^31 + 1 rejects almost half the words, as well as the usual counts.
+    for (n, seed) in [
+        (1, 1),
+        (2, 2),
+        (7, 3),
+        (693, 4),
+        (1000, 5),
+        (1 << 31 | 1, 6),
+    ] {
+        let mut a = ChaCha8Rng::seed_from_u64(seed);
+        let mut b = BufferedWords::new(seed);
+        let reference = Uniform::new(0, n).unwrap();
+        let buffered = BufferedUniform::new(n).unwrap();
+        for i in 0..5_000 {
+            assert_eq!(
+                buffered.sample(&mut b),
+                a.sample(reference),
+                "n = {n}, draw {i}"
+            );
+            // Interleaved ranges, as a partial Fisher-Yates shuffle draws them.
+            let low = i % n.min(50);
+            assert_eq!(
+                b.range(low, n),
+                a.random_range(low..n),
+                "n = {n}, range {i}"
+            );
+        }
+    }
+    let mut a = ChaCha8Rng::seed_from_u64(7);
+    let mut b = BufferedWords::new(7);
+    for _ in 0..10_000 {
+        assert_eq!(
+            b.range(3, u32::MAX as usize),
+            a.random_range(3..u32::MAX as usize)
+        );
+    }
+    assert!(BufferedUniform::new(0).is_none());
+    // Tallies running across the 1,024-word blocks give the same counts.
+    for n in [7, 693, 1000] {
+        let mut a = ChaCha8Rng::seed_from_u64(9);
+        let mut b = BufferedWords::new(9);
+        let reference = Uniform::new(0, n).unwrap();
+        let buffered = BufferedUniform::new(n).unwrap();
+        let (mut want, mut got) = (vec![0u64; n], vec![0u64; n]);
+        for _ in 0..20 {
+            buffered.tally(&mut b, 693, &mut got);
+            for _ in 0..693 {
+                want[a.sample(reference)] += 1;
+            }
+            assert_eq!(got, want, "n = {n}");
+        }
+    }
 }
