@@ -1455,6 +1455,30 @@ pub struct PowerSettings {
     pub seed: u64,
 }
 
+/// An integer whose order is `f64::total_cmp`'s: the bits with the
+/// magnitude of negative numbers flipped (as `total_cmp` itself does).
+/// Integer comparisons sort faster than `total_cmp` calls.
+#[inline]
+fn total_key(x: f64) -> i64 {
+    let b = x.to_bits() as i64;
+    b ^ (((b >> 63) as u64) >> 1) as i64
+}
+
+/// The number [`total_key`] was made from (the flip is its own inverse).
+#[inline]
+fn from_total_key(k: i64) -> f64 {
+    f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
+}
+
+/// Sort by `f64::total_cmp`, through [`total_key`]: the same order.
+fn sort_total(v: &mut [f64]) {
+    let mut keys: Vec<i64> = v.iter().map(|&x| total_key(x)).collect();
+    keys.sort_unstable();
+    for (x, k) in v.iter_mut().zip(keys) {
+        *x = from_total_key(k);
+    }
+}
+
 /// The smallest downward shift of the first group (in units of the outcome
 /// scale's standard deviation `sd`) that the stratified rank test detects
 /// with the wanted power, at the given per-stratum group sizes (n₁ₛ, n₂ₛ).
@@ -1535,8 +1559,8 @@ pub fn detectable_shift(sizes: &[(usize, usize)], sd: f64, settings: PowerSettin
                 let z: f64 = rng.sample(StandardNormal);
                 *v = sd * z;
             }
-            x.sort_unstable_by(f64::total_cmp);
-            y.sort_unstable_by(f64::total_cmp);
+            sort_total(x);
+            sort_total(y);
             spread_hi = spread_hi.max(x[x.len() - 1] - y[0]);
         }
         if statistic(&samples, 0.0) < v_crit {

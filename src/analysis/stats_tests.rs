@@ -864,3 +864,35 @@ fn buffered_draws_are_rands_draws() {
         }
     }
 }
+
+#[test]
+fn sorting_by_integer_keys_is_sorting_by_total_cmp() {
+    use rand::Rng;
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let specials = [
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::MIN_POSITIVE,
+        -1e-300,
+        f64::NAN,
+        -f64::NAN,
+    ];
+    for n in [0, 1, 2, 17, 1000] {
+        let mut v: Vec<f64> = (0..n)
+            .map(|i| {
+                if i % 7 == 0 {
+                    specials[i % specials.len()]
+                } else {
+                    rng.random::<f64>() * 20.0 - 10.0
+                }
+            })
+            .collect();
+        let mut want = v.clone();
+        want.sort_by(f64::total_cmp);
+        sort_total(&mut v);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&v), bits(&want), "n = {n}");
+    }
+}
