@@ -1,6 +1,8 @@
 //! FIT ingest speed against the floor it cannot beat: a bare rustyfit
 //! streaming decode (default options, every message visited) of the same
 //! bytes. The budget: `fit::read` within 1.3x of the bare decode.
+//! `fit_read_rustyfit` is the same read forced through rustyfit, the path
+//! the direct record decoder (`ingest/fit/direct.rs`) must beat clearly.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -43,6 +45,11 @@ fn ingest_fit(c: &mut Criterion) {
         });
         g.bench_function("fit_read", |b| {
             b.iter(|| cramplab::ingest::fit::read(file, black_box(&bytes)).map(|a| a.len()))
+        });
+        g.bench_function("fit_read_rustyfit", |b| {
+            b.iter(|| {
+                cramplab::ingest::fit::read_with_rustyfit(file, black_box(&bytes)).map(|a| a.len())
+            })
         });
         g.finish();
     }
