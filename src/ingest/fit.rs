@@ -315,6 +315,7 @@ enum RecordField<'a> {
 
 impl<'a> RecordField<'a> {
     /// The field as rustyfit decoded it; `None` for fields the reader ignores.
+    /// `direct::SlotKind::of` must take the same field numbers (tested).
     fn from_value(num: u8, v: &'a Value) -> Option<Self> {
         type R = mesgdef::Record;
         Some(match num {
@@ -417,6 +418,11 @@ impl Collector {
 
     /// Take one message; `true` asks to skip the rest of its segment (a
     /// segment that is not an activity).
+    ///
+    /// `direct::collector_reads` lists these arms (the direct decoder builds
+    /// a `Message` only for them), and on that path handlers see only the
+    /// fields the FIT profile knows, with no developer fields: keep both in
+    /// step when a handler is added or reads more.
     fn message(&mut self, m: &Message) -> bool {
         match m.num {
             MesgNum::RECORD => self.record(m),

@@ -499,3 +499,31 @@ fn string_value(buf: &[u8], array: bool) -> Value {
         .collect();
     Value::ArrayString(strings.into_boxed_slice())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_direct_decoder_reads_the_record_fields_the_rustyfit_path_reads() {
+        // One value of each shape `RecordField::from_value` accepts.
+        let shapes = [
+            Value::Uint8(1),
+            Value::Int8(1),
+            Value::Uint16(1),
+            Value::Uint32(1),
+            Value::Int32(1),
+            Value::ArrayUint8(Box::new([1, 2, 3])),
+        ];
+        for num in 0..=u8::MAX {
+            let rustyfit_reads = shapes
+                .iter()
+                .any(|v| RecordField::from_value(num, v).is_some());
+            assert_eq!(
+                SlotKind::of(num).is_some(),
+                rustyfit_reads,
+                "record field {num}"
+            );
+        }
+    }
+}
