@@ -289,6 +289,10 @@ struct DevField {
     field_number: u8,
     scale: f64,
     offset: f64,
+    /// The description's `fit_base_type_id` byte (255 when absent or not a
+    /// `uint8`), as rustyfit keeps it to decode the field: the direct
+    /// decoder reads the field's bytes with it.
+    base_type: u8,
 }
 
 /// The `record` fields the reader uses, each as the FIT profile types it
@@ -711,9 +715,16 @@ impl Collector {
         type D = mesgdef::FieldDescription;
         let (mut index, mut number, mut name) = (None, None, None);
         let (mut scale, mut offset, mut native_mesg, mut native_field) = (None, None, None, None);
+        let mut base_type = u8::MAX;
         for f in &m.fields {
             let v = &f.value;
             match f.num {
+                D::FIT_BASE_TYPE_ID => {
+                    base_type = match *v {
+                        Value::Uint8(x) => x,
+                        _ => u8::MAX,
+                    }
+                }
                 D::DEVELOPER_DATA_INDEX => index = as_u8(v),
                 D::FIELD_DEFINITION_NUMBER => number = as_u8(v),
                 D::FIELD_NAME => name = first_string(v).map(|s| s.trim().to_ascii_lowercase()),
@@ -737,6 +748,7 @@ impl Collector {
                 field_number: number,
                 scale: scale.map_or(1.0, f64::from),
                 offset: offset.map_or(0.0, f64::from),
+                base_type,
             });
         }
     }

@@ -5,9 +5,9 @@
 //!
 //! It gives exactly what the rustyfit path gives — the same fields, the same
 //! values, the same order — or steps aside: anything it does not handle as
-//! rustyfit 0.11 does (damage, a segment boundary inside a message, developer
-//! power on records) returns [`Fallback`] and the caller reads the file again
-//! with rustyfit, which also words the damage warnings. The equivalence is
+//! rustyfit 0.11 does (damage, a segment boundary inside a message) returns
+//! [`Fallback`] and the caller reads the file again with rustyfit, which
+//! also words the damage warnings. The equivalence is
 //! tested on every FIT file in the corpus and on simulated histories
 //! (`tests/oracle_fit.rs`), and fuzzed (`fuzz/fuzz_targets/fit_direct.rs`).
 //!
@@ -109,10 +109,14 @@ fn segment(
         let stamp = compressed.then_some(timestamp);
         let skip_segment = match &def.kind {
             Kind::Record(plan) => {
-                if def.has_developer_fields && !col.dev_power.is_empty() {
-                    return Err(Fallback); // developer power: rustyfit's lookup
-                }
-                record(plan, body, def.big_endian, stamp, col);
+                record(
+                    plan,
+                    &def.developer_fields,
+                    body,
+                    def.big_endian,
+                    stamp,
+                    col,
+                );
                 false
             }
             Kind::Message(fields) => col.message(&message(def, fields, body, stamp)),
@@ -131,7 +135,14 @@ fn segment(
 /// Hand a record's fields to the collector in definition order, as the
 /// rustyfit path does.
 #[inline]
-fn record(plan: &[Slot], body: &[u8], be: bool, stamp: Option<u32>, col: &mut Collector) {
+fn record(
+    plan: &[Slot],
+    developer_fields: &[DevSlot],
+    body: &[u8],
+    be: bool,
+    stamp: Option<u32>,
+    col: &mut Collector,
+) {
     let mut r = RecordState::default();
     if let Some(t) = stamp {
         col.record_field(&mut r, RecordField::Time(valid(t, u32::MAX)));
@@ -161,7 +172,30 @@ fn record(plan: &[Slot], body: &[u8], be: bool, stamp: Option<u32>, col: &mut Co
         };
         col.record_field(&mut r, field);
     }
-    col.finish_record(r, None);
+    let dev_power = if r.sample.power_w.is_none() && !col.dev_power.is_empty() {
+        developer_power(developer_fields, body, be, col)
+    } else {
+        None
+    };
+    col.finish_record(r, dev_power);
+}
+
+/// `Collector::developer_power` on the raw bytes: the first developer field
+/// described as power whose value rustyfit would decode to a single valid
+/// number, scaled and offset as its description says. rustyfit types a
+/// developer field by its description's `fit_base_type_id`, zero-extends a
+/// short one, and makes an array of a field several values long (no number).
+fn developer_power(fields: &[DevSlot], body: &[u8], be: bool, col: &Collector) -> Option<f64> {
+    fields.iter().find_map(|d| {
+        let f = col.dev_power.iter().find(|f| {
+            f.developer_data_index == d.developer_data_index && f.field_number == d.num
+        })?;
+        let base = FitBaseType(f.base_type);
+        let unit = usize::from(base.size());
+        let array = base != FitBaseType::STRING && unit > 0 && d.size > unit && d.size % unit == 0;
+        let value = value_of(&body[d.at..d.at + d.size], base, array, be);
+        Some(super::as_f64(&value)? / f.scale - f.offset)
+    })
 }
 
 /// FIT's invalid value (all bits set; largest value for signed types) as `None`.
@@ -209,7 +243,8 @@ struct Definition {
     big_endian: bool,
     /// Bytes of one data message after its header.
     len: usize,
-    has_developer_fields: bool,
+    /// The developer fields, in order (only records read them).
+    developer_fields: Vec<DevSlot>,
     /// Where the last field that moves the running timestamp sits.
     timestamp_field: Option<(usize, usize)>,
     /// Fields whose size is not a whole number of their declared type.
@@ -225,6 +260,15 @@ enum Kind {
     Message(Vec<FieldPlan>),
     /// Messages nobody reads (device info, HRV, …): only the timestamp.
     Ignored,
+}
+
+/// One developer field of a message.
+#[derive(Debug, Clone, Copy)]
+struct DevSlot {
+    at: usize,
+    size: usize,
+    num: u8,
+    developer_data_index: u8,
 }
 
 /// One `record` field the reader uses.
@@ -320,12 +364,10 @@ impl Definition {
         let n = usize::from(fixed[4]);
         let mut p = 5 + 3 * n;
         let field_defs = b.get(5..p).ok_or(Fallback)?;
-        let mut dev_len = 0usize;
-        let has_developer_fields = header & DEVELOPER_DATA_FLAG != 0;
-        if has_developer_fields {
+        let mut dev_defs: &[u8] = &[];
+        if header & DEVELOPER_DATA_FLAG != 0 {
             let nd = usize::from(*b.get(p).ok_or(Fallback)?);
-            let dev_defs = b.get(p + 1..p + 1 + 3 * nd).ok_or(Fallback)?;
-            dev_len = dev_defs.chunks_exact(3).map(|d| usize::from(d[1])).sum();
+            dev_defs = b.get(p + 1..p + 1 + 3 * nd).ok_or(Fallback)?;
             p += 1 + 3 * nd;
         }
 
@@ -369,6 +411,17 @@ impl Definition {
             }
             at += size;
         }
+        let mut developer_fields = Vec::with_capacity(dev_defs.len() / 3);
+        for d in dev_defs.chunks_exact(3) {
+            let size = usize::from(d[1]);
+            developer_fields.push(DevSlot {
+                at,
+                size,
+                num: d[0],
+                developer_data_index: d[2],
+            });
+            at += size;
+        }
         let kind = if is_record {
             Kind::Record(slots)
         } else if reads {
@@ -380,8 +433,8 @@ impl Definition {
             Definition {
                 mesg_num,
                 big_endian,
-                len: at + dev_len,
-                has_developer_fields,
+                len: at,
+                developer_fields,
                 timestamp_field,
                 misaligned,
                 kind,
@@ -503,6 +556,75 @@ fn string_value(buf: &[u8], array: bool) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::fit::{decodes_directly, read, read_with_rustyfit};
+
+    /// CRC-16/ARC, bit by bit (FIT SDK "FIT File Protocol", section "CRC").
+    fn crc(bytes: &[u8]) -> u16 {
+        bytes.iter().fold(0u16, |mut c, &b| {
+            c ^= u16::from(b);
+            for _ in 0..8 {
+                c = if c & 1 != 0 {
+                    (c >> 1) ^ 0xA001
+                } else {
+                    c >> 1
+                };
+            }
+            c
+        })
+    }
+
+    /// A FIT file of three records whose power is only in developer
+    /// fields: field 0 is described as `power` but recorded two values long
+    /// (an array, so no number), field 1 as `power` with scale 2, offset 5.
+    fn developer_power_file() -> Vec<u8> {
+        let mut d: Vec<u8> = Vec::new();
+        // file_id: type = activity (4).
+        d.extend([0x40, 0, 0, 0, 0, 1, 0, 1, 0x00]);
+        d.extend([0x00, 4]);
+        // field_description: index, number, base type, name[6], scale, offset.
+        d.extend([0x41, 0, 0, 206, 0, 6]);
+        d.extend([
+            0, 1, 0x02, 1, 1, 0x02, 2, 1, 0x02, 3, 6, 0x07, 6, 1, 0x02, 7, 1, 0x01,
+        ]);
+        for number in [0u8, 1] {
+            d.extend([0x01, 0, number, 0x84]);
+            d.extend(b"power\0");
+            d.extend([2, 5]);
+        }
+        // record: timestamp, heart rate; developer fields 0 (4 bytes), 1 (2).
+        d.extend([
+            0x62, 0, 0, 20, 0, 2, 253, 4, 0x86, 3, 1, 0x02, 2, 0, 4, 0, 1, 2, 0,
+        ]);
+        for (i, raw) in [300u16, 310, 320].into_iter().enumerate() {
+            d.push(0x02);
+            d.extend((1_000_000_000u32 + i as u32).to_le_bytes());
+            d.push(150);
+            d.extend(1000u16.to_le_bytes());
+            d.extend(1000u16.to_le_bytes());
+            d.extend(raw.to_le_bytes());
+        }
+        let mut f = vec![12, 0x20, 0x54, 0x08];
+        f.extend((d.len() as u32).to_le_bytes());
+        f.extend(b".FIT");
+        f.extend(d);
+        let c = crc(&f);
+        f.extend(c.to_le_bytes());
+        f
+    }
+
+    #[test]
+    fn developer_power_is_read_directly_as_rustyfit_reads_it() {
+        let bytes = developer_power_file();
+        assert!(decodes_directly(&bytes));
+        assert_eq!(
+            format!("{:?}", read("dev.fit", &bytes)),
+            format!("{:?}", read_with_rustyfit("dev.fit", &bytes))
+        );
+        let direct = read("dev.fit", &bytes).expect("reads");
+        // 300/2 − 5: the array field before it gives no number.
+        assert_eq!(direct[0].samples.power_w, Some(vec![145.0, 150.0, 155.0]));
+        assert!(direct[0].warnings.is_empty(), "{:?}", direct[0].warnings);
+    }
 
     #[test]
     fn the_direct_decoder_reads_the_record_fields_the_rustyfit_path_reads() {
