@@ -1337,13 +1337,20 @@ impl BufferedWords {
         }
     }
 
+    /// The words not yet read, refilled with the next block when none are
+    /// left; the caller marks what it used with `self.next += used`.
     #[inline]
-    fn next_u32(&mut self) -> u32 {
+    fn unread(&mut self) -> &[u32] {
         if self.next == self.words.len() {
             self.rng.fill(&mut self.words[..]);
             self.next = 0;
         }
-        let word = self.words[self.next];
+        &self.words[self.next..]
+    }
+
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        let word = self.unread()[0];
         self.next += 1;
         word
     }
@@ -1385,22 +1392,23 @@ impl BufferedUniform {
         })
     }
 
-    /// Add `draws` draws to `counts` (one per index drawn): the same as
-    /// `draws` calls of [`Self::sample`], in a loop that keeps its place in
-    /// a register.
+    /// Add `draws` draws to `counts` (one per index drawn): `draws` draws
+    /// in a loop that keeps its place in a register.
     fn tally(&self, words: &mut BufferedWords, draws: usize, counts: &mut [u64]) {
+        self.for_each(words, draws, |i| counts[i] += 1);
+    }
+
+    /// Call `f` with each of `draws` draws, in order.
+    #[inline]
+    fn for_each(&self, words: &mut BufferedWords, draws: usize, mut f: impl FnMut(usize)) {
         let mut left = draws;
         while left > 0 {
-            if words.next == words.words.len() {
-                words.rng.fill(&mut words.words[..]);
-                words.next = 0;
-            }
             let mut used = 0;
-            for &word in &words.words[words.next..] {
+            for &word in words.unread() {
                 used += 1;
                 let product = u64::from(word) * u64::from(self.range);
                 if product as u32 >= self.reject_below {
-                    counts[(product >> 32) as usize] += 1;
+                    f((product >> 32) as usize);
                     left -= 1;
                     if left == 0 {
                         break;
@@ -1413,12 +1421,9 @@ impl BufferedUniform {
 
     #[cfg(test)]
     fn sample(&self, words: &mut BufferedWords) -> usize {
-        loop {
-            let product = u64::from(words.next_u32()) * u64::from(self.range);
-            if product as u32 >= self.reject_below {
-                return (product >> 32) as usize;
-            }
-        }
+        let mut drawn = 0;
+        self.for_each(words, 1, |i| drawn = i);
+        drawn
     }
 }
 
@@ -1470,12 +1475,16 @@ fn from_total_key(k: i64) -> f64 {
     f64::from_bits((k ^ (((k >> 63) as u64) >> 1) as i64) as u64)
 }
 
-/// Sort by `f64::total_cmp`, through [`total_key`]: the same order.
+/// Sort by `f64::total_cmp`, through [`total_key`]: the same order. The
+/// keys are held in the slice itself (as bit patterns), so nothing is
+/// allocated per sort.
 fn sort_total(v: &mut [f64]) {
-    let mut keys: Vec<i64> = v.iter().map(|&x| total_key(x)).collect();
-    keys.sort_unstable();
-    for (x, k) in v.iter_mut().zip(keys) {
-        *x = from_total_key(k);
+    for x in v.iter_mut() {
+        *x = f64::from_bits(total_key(*x) as u64);
+    }
+    v.sort_unstable_by_key(|x| x.to_bits() as i64);
+    for x in v.iter_mut() {
+        *x = from_total_key(x.to_bits() as i64);
     }
 }
 

@@ -535,10 +535,15 @@ impl Collector {
 
     fn developer_power(&self, m: &Message) -> Option<f64> {
         m.developer_fields.iter().find_map(|d| {
-            let f = self.dev_power.iter().find(|f| {
-                f.developer_data_index == d.developer_data_index && f.field_number == d.num
-            })?;
+            let f = self.power_field(d.developer_data_index, d.num)?;
             Some(as_f64(&d.value)? / f.scale - f.offset)
+        })
+    }
+
+    /// The developer field described as power under this key, if any.
+    fn power_field(&self, developer_data_index: u8, field_number: u8) -> Option<&DevField> {
+        self.dev_power.iter().find(|f| {
+            f.developer_data_index == developer_data_index && f.field_number == field_number
         })
     }
 

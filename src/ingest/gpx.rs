@@ -528,9 +528,12 @@ impl xml::Handler for Reader<'_> {
 
 /// The `lat` and `lon` attributes of a point, `None` when absent or not numbers.
 fn lat_lon(e: &BytesStart<'_>) -> (Option<f64>, Option<f64>) {
-    if let Some(both) = lat_lon_plain(e.attributes_raw()) {
-        return both;
-    }
+    lat_lon_plain(e.attributes_raw()).unwrap_or_else(|| lat_lon_attributes(e))
+}
+
+/// [`lat_lon`] through quick-xml's attribute iterator: any attribute form,
+/// the last `lat` and `lon` (whatever their prefix) winning.
+fn lat_lon_attributes(e: &BytesStart<'_>) -> (Option<f64>, Option<f64>) {
     let (mut lat, mut lon) = (None, None);
     for a in e.attributes().with_checks(false).flatten() {
         match a.key.local_name().as_ref() {
@@ -580,17 +583,7 @@ mod tests {
         let doc = format!("<trkpt{attrs}/>");
         let mut r = quick_xml::Reader::from_str(&doc);
         match r.read_event() {
-            Ok(quick_xml::events::Event::Empty(e)) => {
-                let (mut lat, mut lon) = (None, None);
-                for a in e.attributes().with_checks(false).flatten() {
-                    match a.key.local_name().as_ref() {
-                        "lat" => lat = xml::parse_f64(&a.value),
-                        "lon" => lon = xml::parse_f64(&a.value),
-                        _ => {}
-                    }
-                }
-                (lat, lon)
-            }
+            Ok(quick_xml::events::Event::Empty(e)) => lat_lon_attributes(&e),
             other => panic!("{other:?}"),
         }
     }

@@ -100,7 +100,8 @@ pub fn parse_f64(text: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-/// Powers of ten that are exact in an `f64` (10^22 < 2^53 · 2^22).
+/// Powers of ten up to the most a 15-digit mantissa needs; each is exact
+/// in an `f64` (every power up to 10^22 is).
 const EXACT_POWERS_OF_TEN: [f64; 16] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ];

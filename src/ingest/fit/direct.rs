@@ -187,9 +187,7 @@ fn record(
 /// short one, and makes an array of a field several values long (no number).
 fn developer_power(fields: &[DevSlot], body: &[u8], be: bool, col: &Collector) -> Option<f64> {
     fields.iter().find_map(|d| {
-        let f = col.dev_power.iter().find(|f| {
-            f.developer_data_index == d.developer_data_index && f.field_number == d.num
-        })?;
+        let f = col.power_field(d.developer_data_index, d.num)?;
         let base = FitBaseType(f.base_type);
         let unit = usize::from(base.size());
         let array = base != FitBaseType::STRING && unit > 0 && d.size > unit && d.size % unit == 0;
@@ -382,13 +380,8 @@ impl Definition {
                 misaligned += 1;
             }
             let profile = field_reference(mesg_num, num).map(|r| (r.base_type(), r.array()));
-            let (base, array) = match profile {
-                Some(p) => p,
-                None => {
-                    let unit = usize::from(declared.size());
-                    (declared, unit > 0 && size > unit && size % unit == 0)
-                }
-            };
+            let (base, array) =
+                profile.unwrap_or((declared, unit > 0 && size > unit && size % unit == 0));
             if num == TIMESTAMP_FIELD && base == FitBaseType::UINT32 && !array {
                 timestamp_field = Some((at, size));
             }
@@ -558,21 +551,6 @@ mod tests {
     use super::*;
     use crate::ingest::fit::{decodes_directly, read, read_with_rustyfit};
 
-    /// CRC-16/ARC, bit by bit (FIT SDK "FIT File Protocol", section "CRC").
-    fn crc(bytes: &[u8]) -> u16 {
-        bytes.iter().fold(0u16, |mut c, &b| {
-            c ^= u16::from(b);
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    (c >> 1) ^ 0xA001
-                } else {
-                    c >> 1
-                };
-            }
-            c
-        })
-    }
-
     /// A FIT file of three records whose power is only in developer
     /// fields: field 0 is described as `power` but recorded two values long
     /// (an array, so no number), field 1 as `power` with scale 2, offset 5.
@@ -607,7 +585,7 @@ mod tests {
         f.extend((d.len() as u32).to_le_bytes());
         f.extend(b".FIT");
         f.extend(d);
-        let c = crc(&f);
+        let c = crate::ingest::fit::crc16(&f);
         f.extend(c.to_le_bytes());
         f
     }
