@@ -9,7 +9,7 @@
 
 use std::hint::black_box;
 
-use cramplab::analysis::stats::{self, Observation, Stratum};
+use cramplab::analysis::stats::{self, BootstrapUnit, Stratum};
 use cramplab::analysis::{CompareOptions, CrampRecord, Response, compare};
 use criterion::{Criterion, criterion_group, criterion_main};
 use rand::{Rng, SeedableRng};
@@ -83,12 +83,12 @@ fn cramp_table(seed: u64) -> Vec<CrampRecord> {
 
 /// The primary analysis' observations: precise onsets, slowed vs kept pace,
 /// log time beyond the landmark, stratified by severity (0 = untagged).
-fn primary_observations(table: &[CrampRecord]) -> Vec<Observation> {
+fn primary_observations(table: &[CrampRecord]) -> Vec<BootstrapUnit> {
     table
         .iter()
         .filter(|r| !r.approx && matches!(r.response, Response::Slowed | Response::KeptPace))
         .filter_map(|r| {
-            Some(Observation {
+            Some(BootstrapUnit {
                 run: r.run,
                 stratum: u32::from(r.severity.unwrap_or(0)),
                 in_group: r.response == Response::Slowed,

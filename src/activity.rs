@@ -290,13 +290,6 @@ impl Activity {
         }
         prev.map(|_| total)
     }
-
-    /// Whether the elapsed second `t_s` falls inside a pause.
-    pub fn is_paused_at(&self, t_s: f64) -> bool {
-        self.pauses
-            .iter()
-            .any(|p| t_s >= p.start_s && t_s < p.end_s)
-    }
 }
 
 /// Mean Earth radius in metres (IUGG), for the haversine distance.

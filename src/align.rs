@@ -13,7 +13,8 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::timeline::{Timeline, median};
+use crate::analysis::stats::median_mut;
+use crate::timeline::Timeline;
 
 /// A window relative to a cramp onset, in seconds, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -250,7 +251,11 @@ fn observe_pace(
     let response_ok = nominal > 0 && present > 0 && response_present >= opts.response_min_present;
     let response_gap_mps = response_ok.then(|| sum_gap / present as f64);
     let response_speed_mps = response_ok.then(|| sum_speed / present as f64);
-    let response_median_speed_mps = if present > 0 { median(scratch) } else { None };
+    let response_median_speed_mps = if present > 0 {
+        median_mut(scratch)
+    } else {
+        None
+    };
     scratch.clear();
     let seconds = tl.paused[range.clone()]
         .iter()
@@ -264,7 +269,7 @@ fn observe_pace(
     }
     let response_median_cadence_spm =
         if moving_s > 0 && cadence_n as f64 >= opts.cadence_min_present * moving_s as f64 {
-            median(scratch)
+            median_mut(scratch)
         } else {
             None
         };

@@ -21,7 +21,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::frame::{self, ParquetStream};
-use crate::ingest::container::{self, Limits, Location, Outcome};
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::ingest::inputs::{Content, Inputs};
 use crate::output::{OutputError, OutputGuard, PendingFile};
 use crate::report::tables::TableFormat;
 use crate::timeline::{Timeline, TimelineOptions};
@@ -79,20 +81,6 @@ pub enum ExportError {
     },
 }
 
-/// Every file `paths` would read (for the output guard).
-pub fn input_files(sources: &[container::Source]) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = sources
-        .iter()
-        .map(|s| match &s.location {
-            Location::File(p) => p.clone(),
-            Location::ZipEntry { archive, .. } => archive.clone(),
-        })
-        .collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
 /// Existing `year=*/part-*.parquet` files under `dir`.
 fn existing_parts(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -121,10 +109,10 @@ enum Sink {
     Parquet(BTreeMap<i32, (PendingFile, ParquetStream<std::fs::File>)>),
 }
 
-/// Export the 1 Hz track of every activity under `paths` into `dir`.
-/// `on_activity(failed)` is called once per input file (progress).
+/// Export the 1 Hz track of every activity of `inputs` into `dir`.
+/// `on_file(failed)` is called once per input file (progress).
 pub fn export(
-    paths: &[PathBuf],
+    mut inputs: Inputs,
     dir: &Path,
     format: TableFormat,
     force: bool,
@@ -134,17 +122,16 @@ pub fn export(
         path: dir.display().to_string(),
         source,
     };
-    let discovery = container::discover(paths);
-    let inputs = input_files(&discovery.sources);
-    let guard = OutputGuard::new(inputs.iter().map(PathBuf::as_path), force);
-    let mut summary = ExportSummary {
-        failed: discovery
-            .failures
-            .iter()
-            .map(|(p, e)| (p.clone(), e.to_string()))
-            .collect(),
-        ..ExportSummary::default()
-    };
+    let mut input_files = inputs.files_on_disk();
+    input_files.sort();
+    input_files.dedup();
+    let guard = OutputGuard::new(input_files.iter().map(PathBuf::as_path), force);
+    let mut summary = ExportSummary::default();
+    for f in inputs.take_failures() {
+        if let Content::Failed(e) = f.content {
+            summary.failed.push((f.display, e.to_string()));
+        }
+    }
     std::fs::create_dir_all(dir).map_err(dir_err)?;
     let old_parts = existing_parts(dir);
     let mut sink = match format {
@@ -167,56 +154,22 @@ pub fn export(
         }
     };
     let opts = TimelineOptions::default();
-    for source in &discovery.sources {
+    for i in 0..inputs.sources().len() {
         let mut failed = false;
-        for loaded in container::load(source, &Limits::default()) {
-            match loaded.outcome {
-                Outcome::Read(acts) => {
-                    let several = acts.len() > 1;
-                    for (k, act) in acts.into_iter().enumerate() {
-                        let name = if several {
-                            format!("{}#{}", act.path, k + 1)
-                        } else {
-                            act.path.clone()
-                        };
+        for file in inputs.read(i) {
+            match file.content {
+                Content::Activities(acts) => {
+                    for (name, act) in acts {
                         let tl = Timeline::build(&act, &opts);
-                        let fe = |source| ExportError::Frame {
-                            activity: name.clone(),
-                            source,
-                        };
-                        let df = frame::track(&name, act.start_utc, &tl).map_err(fe)?;
-                        match &mut sink {
-                            Sink::Csv(f) => frame::write_csv(&df, f.file(), false).map_err(fe)?,
-                            Sink::Parquet(years) => {
-                                use chrono::Datelike;
-                                let year = act.start_utc.year();
-                                if let std::collections::btree_map::Entry::Vacant(e) =
-                                    years.entry(year)
-                                {
-                                    let ydir = dir.join(format!("year={year}"));
-                                    std::fs::create_dir_all(&ydir).map_err(dir_err)?;
-                                    let mut p = guard.begin(&ydir.join("part-0.parquet"))?;
-                                    let handle =
-                                        p.file().try_clone().map_err(|source| OutputError::Io {
-                                            path: p.path().display().to_string(),
-                                            source,
-                                        })?;
-                                    let w = ParquetStream::new(handle, &df).map_err(fe)?;
-                                    e.insert((p, w));
-                                }
-                                if let Some((_, w)) = years.get_mut(&year) {
-                                    w.write(&df).map_err(fe)?;
-                                }
-                            }
-                        }
+                        let rows = sink.write(&name, act.start_utc, &tl, dir, &guard)?;
                         summary.activities += 1;
-                        summary.rows += df.height();
+                        summary.rows += rows;
                     }
                 }
-                Outcome::Skipped(_) => summary.skipped += 1,
-                Outcome::Failed(e) => {
+                Content::Skipped(_) => summary.skipped += 1,
+                Content::Failed(e) => {
                     failed = true;
-                    summary.failed.push((loaded.display, e.to_string()));
+                    summary.failed.push((file.display, e.to_string()));
                 }
             }
         }
@@ -239,11 +192,53 @@ pub fn export(
             }
             // Only reached with --force when old parts existed (checked above).
             for old in old_parts {
-                if !summary.files.contains(&old) && !inputs.contains(&old) {
+                if !summary.files.contains(&old) && !input_files.contains(&old) {
                     let _ = std::fs::remove_file(&old);
                 }
             }
         }
     }
     Ok(summary)
+}
+
+impl Sink {
+    /// Append one activity's track; the number of rows written.
+    fn write(
+        &mut self,
+        name: &str,
+        start_utc: DateTime<Utc>,
+        tl: &Timeline,
+        dir: &Path,
+        guard: &OutputGuard,
+    ) -> Result<usize, ExportError> {
+        let fe = |source| ExportError::Frame {
+            activity: name.to_string(),
+            source,
+        };
+        let df = frame::track(name, start_utc, tl).map_err(fe)?;
+        match self {
+            Sink::Csv(f) => frame::write_csv(&df, f.file(), false).map_err(fe)?,
+            Sink::Parquet(years) => {
+                let year = start_utc.year();
+                if let std::collections::btree_map::Entry::Vacant(e) = years.entry(year) {
+                    let ydir = dir.join(format!("year={year}"));
+                    std::fs::create_dir_all(&ydir).map_err(|source| ExportError::Dir {
+                        path: ydir.display().to_string(),
+                        source,
+                    })?;
+                    let mut p = guard.begin(&ydir.join("part-0.parquet"))?;
+                    let handle = p.file().try_clone().map_err(|source| OutputError::Io {
+                        path: p.path().display().to_string(),
+                        source,
+                    })?;
+                    let w = ParquetStream::new(handle, &df).map_err(fe)?;
+                    e.insert((p, w));
+                }
+                if let Some((_, w)) = years.get_mut(&year) {
+                    w.write(&df).map_err(fe)?;
+                }
+            }
+        }
+        Ok(df.height())
+    }
 }

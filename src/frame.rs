@@ -31,7 +31,7 @@ use polars::prelude::{
     PolarsResult, QuoteStyle, SerReader, SerWriter, Series,
 };
 
-use crate::pipeline::{Batch, CrampResult, rfc3339};
+use crate::results::{Batch, CrampResult, rfc3339};
 use crate::timeline::Timeline;
 
 /// Why a table could not be built, written or read.

@@ -9,6 +9,7 @@
 //! the activity's `start_utc`, pauses included). Missing values are `NaN`.
 
 use crate::activity::{Activity, Samples, haversine_m};
+use crate::analysis::stats::median_mut;
 
 /// Cost of running on the flat in J/kg/m: the constant term of Minetti's
 /// polynomial (Minetti et al. 2002, J Appl Physiol 93:1039–1046).
@@ -467,51 +468,9 @@ fn rolling_median(v: &[f64], paused: &[bool], width: usize) -> Vec<f64> {
                     m += 1;
                 }
             }
-            median(&mut buf[..m]).expect("the window holds second i itself")
+            median_mut(&mut buf[..m]).expect("the window holds second i itself")
         })
         .collect()
-}
-
-/// Median of finite values (mean of the middle two for an even count),
-/// `None` for none; reorders `v`. Shared by the rolling median here and the
-/// response-window medians in `align`.
-pub(crate) fn median(v: &mut [f64]) -> Option<f64> {
-    let m = v.len();
-    if m == 0 {
-        return None;
-    }
-    sort_small(v);
-    Some(if m % 2 == 1 {
-        v[m / 2]
-    } else {
-        (v[m / 2 - 1] + v[m / 2]) / 2.0
-    })
-}
-
-/// Sort finite values ascending, cheaply when there are few. For the ≤ 16
-/// values of a rolling window or a response window a plain insertion sort
-/// with `<` is several times cheaper than `sort_unstable_by(f64::total_cmp)`
-/// (which also sorts by insertion at this size, through more machinery;
-/// with `total_cmp` in this loop the pipeline cost 3 % more instructions);
-/// longer slices take the general sort. Callers pass finite values only
-/// (they filter with `is_finite`), for which `<` is the same order as
-/// `total_cmp` except that −0 and +0 tie: a median may then be −0 where it
-/// was +0, the same number.
-fn sort_small(w: &mut [f64]) {
-    const INSERTION_MAX: usize = 32;
-    if w.len() > INSERTION_MAX {
-        w.sort_unstable_by(f64::total_cmp);
-        return;
-    }
-    for i in 1..w.len() {
-        let x = w[i];
-        let mut j = i;
-        while j > 0 && x < w[j - 1] {
-            w[j] = w[j - 1];
-            j -= 1;
-        }
-        w[j] = x;
-    }
 }
 
 /// Grade at each second: the least-squares slope of altitude against

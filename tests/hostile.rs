@@ -6,7 +6,7 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
 use cramplab::error::IngestError;
-use cramplab::ingest::container::{Limits, Outcome, discover, load};
+use cramplab::ingest::container::{Limits, LoadResult, discover, load};
 use serde_json::Value;
 
 use crate::common::cramplab;
@@ -70,8 +70,8 @@ fn load_all(path: &Path, limits: &Limits) -> Vec<cramplab::ingest::container::Lo
     d.sources.iter().flat_map(|s| load(s, limits)).collect()
 }
 
-fn is_too_large(o: &Outcome) -> bool {
-    matches!(o, Outcome::Failed(IngestError::TooLarge { .. }))
+fn is_too_large(o: &LoadResult) -> bool {
+    matches!(o, LoadResult::Failed(IngestError::TooLarge { .. }))
 }
 
 #[test]
@@ -82,8 +82,8 @@ fn a_gzip_inflating_past_the_limit_is_refused_with_a_message() {
     std::fs::write(&path, gzip(&vec![0u8; 8 * 1024 * 1024])).expect("write");
     let loaded = load_all(&path, &small_limits());
     assert_eq!(loaded.len(), 1);
-    assert!(is_too_large(&loaded[0].outcome), "{:?}", loaded[0].outcome);
-    let Outcome::Failed(e) = &loaded[0].outcome else {
+    assert!(is_too_large(&loaded[0].result), "{:?}", loaded[0].result);
+    let LoadResult::Failed(e) = &loaded[0].result else {
         unreachable!()
     };
     assert!(
@@ -108,12 +108,12 @@ fn a_zip_entry_inflating_past_the_limit_is_refused_and_its_siblings_still_read()
         .iter()
         .find(|l| l.display.ends_with("bomb.gpx"))
         .expect("the bomb entry is listed");
-    assert!(is_too_large(&bomb.outcome), "{:?}", bomb.outcome);
+    assert!(is_too_large(&bomb.result), "{:?}", bomb.result);
     let good = loaded
         .iter()
         .find(|l| l.display.ends_with("run.gpx"))
         .expect("the good entry is listed");
-    assert!(matches!(&good.outcome, Outcome::Read(a) if a[0].samples.len() == 600));
+    assert!(matches!(&good.result, LoadResult::Read(a) if a[0].samples.len() == 600));
 }
 
 #[test]
@@ -123,7 +123,7 @@ fn a_gzip_inside_a_zip_inflating_past_the_limit_is_refused() {
     let bomb = gzip(&vec![0u8; 8 * 1024 * 1024]);
     std::fs::write(&path, zip_of(&[("bomb.fit.gz", &bomb)])).expect("write");
     let loaded = load_all(&path, &small_limits());
-    assert!(is_too_large(&loaded[0].outcome), "{:?}", loaded[0].outcome);
+    assert!(is_too_large(&loaded[0].result), "{:?}", loaded[0].result);
 }
 
 #[test]
@@ -139,12 +139,12 @@ fn zips_nested_forty_deep_are_refused_past_the_depth_limit_without_overflow() {
     assert!(
         loaded
             .iter()
-            .all(|l| !matches!(l.outcome, Outcome::Read(_))),
+            .all(|l| !matches!(l.result, LoadResult::Read(_))),
         "nothing past the depth limit is read"
     );
     assert!(loaded.iter().any(|l| matches!(
-        &l.outcome,
-        Outcome::Failed(IngestError::Archive { reason, .. }) if reason.contains("nested deeper than 3")
+        &l.result,
+        LoadResult::Failed(IngestError::Archive { reason, .. }) if reason.contains("nested deeper than 3")
     )));
 }
 

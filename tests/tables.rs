@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use cramplab::frame;
-use cramplab::ingest::container::{self, Limits, Outcome};
+use cramplab::ingest::container::{self, Limits, LoadResult};
 use cramplab::timeline::{Timeline, TimelineOptions};
 use polars::prelude::{AnyValue, DataFrame};
 
@@ -240,7 +240,7 @@ fn timeline_seconds(path: &Path) -> (usize, std::collections::BTreeSet<i32>) {
     let mut years = std::collections::BTreeSet::new();
     for s in container::discover(&[path.to_path_buf()]).sources {
         for l in container::load(&s, &Limits::default()) {
-            if let Outcome::Read(acts) = l.outcome {
+            if let LoadResult::Read(acts) = l.result {
                 for a in acts {
                     total += Timeline::build(&a, &TimelineOptions::default()).len();
                     years.insert(a.start_utc.year());

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::stats::{self, Observation, PowerSettings, Stratum};
+use super::stats::{self, BootstrapUnit, PowerSettings, Stratum};
 use super::verdict::{self, Evidence, Rules, Verdict};
 use super::{CrampRecord, Response};
 
@@ -247,18 +247,56 @@ pub struct Comparison {
     pub sensitivity: Vec<Comparison>,
 }
 
-/// The primary comparison with its secondary and sensitivity analyses.
-pub fn compare(records: &[CrampRecord], opts: &CompareOptions) -> Comparison {
-    let mut primary = compare_one(records, &AnalysisSpec::primary(), opts);
-    primary.secondary = AnalysisSpec::secondary()
-        .iter()
-        .map(|s| compare_one(records, s, opts))
-        .collect();
-    primary.sensitivity = AnalysisSpec::sensitivity()
-        .iter()
-        .map(|s| compare_one(records, s, opts))
-        .collect();
+/// Every analysis [`compare`] runs, in the order [`assemble`] expects:
+/// the primary, then the secondary, then the sensitivity analyses.
+pub fn analyses() -> Vec<AnalysisSpec> {
+    let mut specs = vec![AnalysisSpec::primary()];
+    specs.extend(AnalysisSpec::secondary());
+    specs.extend(AnalysisSpec::sensitivity());
+    specs
+}
+
+/// The primary comparison carrying its secondary and sensitivity analyses,
+/// from the results of [`analyses`] in that order.
+pub fn assemble(mut done: Vec<Comparison>) -> Comparison {
+    let n_secondary = AnalysisSpec::secondary().len();
+    let sensitivity = done.split_off(1 + n_secondary);
+    let secondary = done.split_off(1);
+    let mut primary = done
+        .pop()
+        .expect("analyses() always starts with the primary analysis");
+    primary.secondary = secondary;
+    primary.sensitivity = sensitivity;
     primary
+}
+
+/// The primary comparison with its secondary and sensitivity analyses,
+/// each computed by `map_all`, which applies the given function to every
+/// spec and returns the results in order. The analyses are independent and
+/// each is seeded by its own label, so any order of evaluation — the
+/// batch's thread pool included — gives the same result as [`compare`].
+pub fn compare_with(
+    records: &[CrampRecord],
+    opts: &CompareOptions,
+    map_all: impl FnOnce(
+        &[AnalysisSpec],
+        &(dyn Fn(&AnalysisSpec) -> Comparison + Sync),
+    ) -> Vec<Comparison>,
+) -> Comparison {
+    let specs = analyses();
+    let done = map_all(&specs, &|spec| compare_one(records, spec, opts));
+    debug_assert_eq!(
+        done.len(),
+        specs.len(),
+        "map_all returns one result per spec"
+    );
+    assemble(done)
+}
+
+/// The primary comparison with its secondary and sensitivity analyses,
+/// one after another.
+pub fn compare(records: &[CrampRecord], opts: &CompareOptions) -> Comparison {
+    compare_with(records, opts, |specs, one| specs.iter().map(one).collect())
 }
 
 /// SplitMix64 finaliser (Steele, Lea & Flood 2014, OOPSLA): turns a seed
@@ -381,9 +419,9 @@ pub fn compare_one(
     let (ci, ci90, ci_method) = if log_shift.is_none() {
         (None, None, None)
     } else if n_runs >= opts.min_bootstrap_runs {
-        let obs: Vec<Observation> = compared
+        let obs: Vec<BootstrapUnit> = compared
             .iter()
-            .map(|c| Observation {
+            .map(|c| BootstrapUnit {
                 run: c.run,
                 stratum: c.severity.map_or(0, |s| u32::from(s) + 1),
                 in_group: c.in_group,
@@ -804,8 +842,8 @@ mod tests {
         assert_eq!(json["secondary"][0]["verdict"], "not_enough_data");
     }
 
-    #[test]
-    fn the_same_table_and_seed_give_the_same_comparison() {
+    /// `small_table` plus a copy in 11 more runs with 10 % longer cramps.
+    pub(crate) fn two_tables() -> Vec<CrampRecord> {
         let mut v = small_table();
         for c in small_table() {
             v.push(CrampRecord {
@@ -814,7 +852,39 @@ mod tests {
                 ..c
             });
         }
+        v
+    }
+
+    #[test]
+    fn the_analyses_evaluated_in_any_order_assemble_into_the_sequential_comparison() {
+        let v = two_tables();
         let opts = quick();
-        assert_eq!(compare(&v, &opts), compare(&v, &opts));
+        let sequential = compare(&v, &opts);
+        // Evaluate last to first, as a thread pool might, then restore order.
+        let reversed = compare_with(&v, &opts, |specs, one| {
+            let mut done: Vec<Comparison> = specs.iter().rev().map(one).collect();
+            done.reverse();
+            done
+        });
+        assert_eq!(reversed, sequential);
+        assert_eq!(sequential.label, "primary");
+        let labels = |cs: &[Comparison]| cs.iter().map(|c| c.label.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            labels(&sequential.secondary),
+            ["walked_vs_kept_pace", "stopped_vs_kept_pace"]
+        );
+        assert_eq!(
+            labels(&sequential.sensitivity),
+            [
+                "full_duration",
+                "approx_onsets_included",
+                "first_cramp_per_run"
+            ]
+        );
+        // Each analysis is seeded by its label, not by its turn: the primary
+        // computed alone is the primary of the whole comparison.
+        let alone = compare_one(&v, &AnalysisSpec::primary(), &opts);
+        assert_eq!(alone.ci_low, sequential.ci_low);
+        assert_eq!(alone.p_value, sequential.p_value);
     }
 }

@@ -8,8 +8,11 @@
 //! `comparison` object.
 
 pub mod compare;
+pub mod outcome;
+pub mod placebo;
 pub mod response;
 pub mod stats;
+pub mod threshold;
 pub mod verdict;
 
 #[cfg(test)]

@@ -60,12 +60,6 @@ pub fn normal_cdf(z: f64) -> f64 {
     0.5 * erfc(-z / std::f64::consts::SQRT_2)
 }
 
-/// Standard normal upper tail 1 − Φ(z) = ½·erfc(z/√2), accurate far into
-/// the tail.
-pub fn normal_sf(z: f64) -> f64 {
-    0.5 * erfc(z / std::f64::consts::SQRT_2)
-}
-
 /// Standard normal quantile Φ⁻¹(p) for 0 < p < 1, by bisection on
 /// [`normal_cdf`] (monotone; 200 halvings of [−40, 40] reach the f64
 /// resolution). `None` outside (0, 1).
@@ -118,10 +112,53 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
 }
 
-/// Sample median (the type-7 quantile at ½: the middle value, or the mean of
-/// the two middle values). `None` for an empty slice.
+/// Sample median: the middle value, or the mean of the two middle values
+/// (the type-7 quantile at ½, computed as a midpoint). `None` for an empty
+/// slice. Callers pass finite values.
 pub fn median(xs: &[f64]) -> Option<f64> {
-    quantile(xs, 0.5)
+    median_mut(&mut xs.to_vec())
+}
+
+/// [`median`] in place, reordering `v`: the one median of the crate, also
+/// behind the timeline's rolling median (up to 15 values a second), the
+/// response window's medians and the charts. Callers pass finite values.
+pub fn median_mut(v: &mut [f64]) -> Option<f64> {
+    let m = v.len();
+    if m == 0 {
+        return None;
+    }
+    sort_small(v);
+    Some(if m % 2 == 1 {
+        v[m / 2]
+    } else {
+        (v[m / 2 - 1] + v[m / 2]) / 2.0
+    })
+}
+
+/// Sort finite values ascending, cheaply when there are few. For the ≤ 16
+/// values of a rolling window or a response window a plain insertion sort
+/// with `<` is several times cheaper than `sort_unstable_by(f64::total_cmp)`
+/// (which also sorts by insertion at this size, through more machinery;
+/// with `total_cmp` in this loop the pipeline cost 3 % more instructions);
+/// longer slices take the general sort. Callers pass finite values only
+/// (they filter with `is_finite`), for which `<` is the same order as
+/// `total_cmp` except that −0 and +0 tie: a median may then be −0 where it
+/// was +0, the same number.
+fn sort_small(w: &mut [f64]) {
+    const INSERTION_MAX: usize = 32;
+    if w.len() > INSERTION_MAX {
+        w.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    for i in 1..w.len() {
+        let x = w[i];
+        let mut j = i;
+        while j > 0 && x < w[j - 1] {
+            w[j] = w[j - 1];
+            j -= 1;
+        }
+        w[j] = x;
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -538,96 +575,6 @@ pub fn midranks(values: &[f64]) -> Vec<f64> {
     ranks
 }
 
-/// Sizes t of the groups of tied values (only groups with t ≥ 2 matter).
-fn tie_sizes(values: &[f64]) -> Vec<usize> {
-    let s = sorted(values);
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < s.len() {
-        let mut j = i + 1;
-        while j < s.len() && s[j] == s[i] {
-            j += 1;
-        }
-        out.push(j - i);
-        i = j;
-    }
-    out
-}
-
-/// Wilcoxon rank sum of x: the sum of x's midranks in the pooled sample.
-/// `None` if either sample is empty.
-pub fn rank_sum(x: &[f64], y: &[f64]) -> Option<f64> {
-    if x.is_empty() || y.is_empty() {
-        return None;
-    }
-    let pooled: Vec<f64> = x.iter().chain(y).copied().collect();
-    Some(midranks(&pooled)[..x.len()].iter().sum())
-}
-
-/// How a Mann–Whitney p-value is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PMethod {
-    /// The exact null distribution of U (which assumes no ties).
-    Exact,
-    /// Normal approximation with tie and continuity corrections.
-    Asymptotic,
-}
-
-/// A Mann–Whitney test result.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MannWhitney {
-    /// U of the first sample: R₁ − m(m+1)/2 = #{xᵢ > yⱼ} + ½·#{xᵢ = yⱼ}.
-    pub u: f64,
-    /// Two-sided p-value.
-    pub p_value: f64,
-}
-
-/// Two-sided Mann–Whitney U test (Mann & Whitney 1947, Ann. Math. Stat.
-/// 18:50), following scipy.stats.mannwhitneyu's conventions: U₁ = R₁ −
-/// m(m+1)/2; with U = max(U₁, mn − U₁),
-/// * exact: p = 2·P(U' ≥ ⌊U⌋) under the no-ties null distribution
-///   ([`mann_whitney_null_pmf`]);
-/// * asymptotic: z = (U − mn/2 − ½)/σ, σ² = mn/12·((N+1) − Σ(t³−t)/(N(N−1)))
-///   (tie correction, Hollander, Wolfe & Chicken 2014 §4.1), p = 2·(1 − Φ(z));
-///   all values tied gives p = 1.
-///
-/// p is capped at 1. `None` if either sample is empty.
-pub fn mann_whitney(x: &[f64], y: &[f64], method: PMethod) -> Option<MannWhitney> {
-    let (m, n) = (x.len(), y.len());
-    let r1 = rank_sum(x, y)?;
-    let (mf, nf) = (m as f64, n as f64);
-    let u1 = r1 - mf * (mf + 1.0) / 2.0;
-    let u = u1.max(mf * nf - u1);
-    let p = match method {
-        PMethod::Exact => {
-            let pmf = mann_whitney_null_pmf(m, n);
-            let k = u.floor() as usize;
-            2.0 * pmf[k.min(pmf.len())..].iter().sum::<f64>()
-        }
-        PMethod::Asymptotic => {
-            let big_n = mf + nf;
-            let pooled: Vec<f64> = x.iter().chain(y).copied().collect();
-            let ties: f64 = tie_sizes(&pooled)
-                .iter()
-                .map(|&t| {
-                    let t = t as f64;
-                    t * t * t - t
-                })
-                .sum();
-            let var = mf * nf / 12.0 * ((big_n + 1.0) - ties / (big_n * (big_n - 1.0)));
-            if var <= 0.0 {
-                1.0
-            } else {
-                2.0 * normal_sf((u - mf * nf / 2.0 - 0.5) / var.sqrt())
-            }
-        }
-    };
-    Some(MannWhitney {
-        u: u1,
-        p_value: p.min(1.0),
-    })
-}
-
 /// Exact null distribution of the Mann–Whitney U for sample sizes m and n
 /// (no ties): `pmf[u]` = P(U = u), u = 0..=mn.
 ///
@@ -915,7 +862,7 @@ pub fn kendall_tau_ci(tau: f64, n: usize, level: f64) -> Option<(f64, f64)> {
 /// One compared cramp for the bootstrap: its run, its stratum, its group and
 /// its outcome (already on the scale the shift is estimated on, e.g. log s).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Observation {
+pub struct BootstrapUnit {
     /// Run (activity) index; the resampling unit.
     pub run: u32,
     /// Stratum index (any dense or sparse key).
@@ -1210,7 +1157,7 @@ struct SortedGroup {
 /// `ShiftLadder`), so a resample costs O(N) plus a few weighted sums.
 /// `None` without observations in both groups.
 pub fn bootstrap_stratified_hl(
-    obs: &[Observation],
+    obs: &[BootstrapUnit],
     resamples: usize,
     levels: (f64, f64),
     seed: u64,
@@ -1237,7 +1184,7 @@ pub fn bootstrap_stratified_hl(
             ]
         })
         .collect();
-    let mut order: Vec<&Observation> = obs.iter().collect();
+    let mut order: Vec<&BootstrapUnit> = obs.iter().collect();
     order.sort_by(|a, b| a.value.total_cmp(&b.value));
     for o in order {
         let s = stratum_ids.binary_search(&o.stratum).ok()?;

@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use cramplab::align::RelWindow;
+use cramplab::ingest::inputs::Inputs;
 use cramplab::output::OutputGuard;
-use cramplab::pipeline::{self, Batch, SportFilter};
+use cramplab::pipeline::{self, SportFilter};
 use cramplab::report::Exporter;
 use cramplab::report::json::Json;
 use cramplab::report::tables::{self, TableFormat};
 use cramplab::report::terminal;
+use cramplab::results::{Batch, FileStatus};
 
 use super::Status;
 
@@ -208,9 +210,10 @@ impl AnalyzeArgs {
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
     let cfg = args.config();
-    let progress = super::Progress::new(&cfg.paths, args.quiet);
-    let batch =
-        pipeline::run(&cfg, &|failed| progress.file_done(failed)).context("cannot analyse")?;
+    let inputs = Inputs::find(&cfg.paths, cfg.limits);
+    let progress = super::Progress::new(inputs.sources().len(), args.quiet);
+    let batch = pipeline::run(&cfg, inputs, &|failed| progress.file_done(failed))
+        .context("cannot analyse")?;
     progress.finish();
     report(args, &batch)?;
     Ok(if batch.failed() > 0 {
@@ -221,11 +224,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
 }
 
 fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
-    for f in batch
-        .files
-        .iter()
-        .filter(|f| f.status == pipeline::FileStatus::Error)
-    {
+    for f in batch.files.iter().filter(|f| f.status == FileStatus::Error) {
         eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
     }
     if let Some(path) = &args.html {

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use clap::Args as ClapArgs;
+use cramplab::ingest::inputs::{Inputs, Limits};
 use cramplab::report::tables::TableFormat;
 
 use super::Status;
@@ -36,8 +37,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Status> {
         (None, Some(d)) => (d, TableFormat::Parquet),
         (None, None) => anyhow::bail!("choose --csv DIR or --parquet DIR"),
     };
-    let progress = super::Progress::new(&args.paths, args.quiet);
-    let summary = cramplab::export::export(&args.paths, dir, format, args.force, &|failed| {
+    let inputs = Inputs::find(&args.paths, Limits::default());
+    let progress = super::Progress::new(inputs.sources().len(), args.quiet);
+    let summary = cramplab::export::export(inputs, dir, format, args.force, &|failed| {
         progress.file_done(failed)
     })?;
     progress.finish();

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use cramplab::activity::{Activity, Samples};
-use cramplab::ingest::container::{self, Limits, Outcome};
+use cramplab::ingest::inputs::{Content, Inputs, Limits};
 use serde_json::{Value, json};
 
 use super::Status;
@@ -26,31 +26,20 @@ enum Row {
 }
 
 pub fn run(cfg: &Config) -> anyhow::Result<Status> {
-    let discovery = container::discover(&cfg.paths);
-    let limits = Limits::default();
-    let mut rows: Vec<Row> = discovery
-        .failures
-        .iter()
-        .map(|(path, e)| Row::Failed {
-            path: path.clone(),
-            error: e.to_string(),
-        })
-        .collect();
-    for source in &discovery.sources {
-        for loaded in container::load(source, &limits) {
-            match loaded.outcome {
-                Outcome::Read(acts) => {
-                    rows.extend(acts.into_iter().map(|a| Row::Activity(Box::new(a))))
-                }
-                Outcome::Skipped(reason) => rows.push(Row::Skipped {
-                    path: loaded.display,
-                    reason,
-                }),
-                Outcome::Failed(e) => rows.push(Row::Failed {
-                    path: loaded.display,
-                    error: e.to_string(),
-                }),
+    let mut rows: Vec<Row> = Vec::new();
+    for file in Inputs::find(&cfg.paths, Limits::default()).read_all() {
+        match file.content {
+            Content::Activities(acts) => {
+                rows.extend(acts.into_iter().map(|(_, a)| Row::Activity(Box::new(a))))
             }
+            Content::Skipped(reason) => rows.push(Row::Skipped {
+                path: file.display,
+                reason,
+            }),
+            Content::Failed(e) => rows.push(Row::Failed {
+                path: file.display,
+                error: e.to_string(),
+            }),
         }
     }
     let failed = rows

@@ -84,13 +84,13 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar sized to the files found under `paths` (or a hidden one).
-    pub fn new(paths: &[PathBuf], quiet: bool) -> Progress {
+    /// A bar for `files` input files (or a hidden one).
+    pub fn new(files: usize, quiet: bool) -> Progress {
         use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
         use std::io::IsTerminal;
         let bar = if !quiet && std::io::stderr().is_terminal() {
-            let n = cramplab::ingest::container::discover(paths).sources.len() as u64;
-            let bar = ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr());
+            let bar =
+                ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
                     "{bar:30} {pos}/{len} files  {msg}  {rate}  eta {eta}",

@@ -8,10 +8,12 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use cramplab::ingest::inputs::Inputs;
 use cramplab::output::OutputGuard;
-use cramplab::pipeline::{self, Batch, FileStatus};
+use cramplab::pipeline;
 use cramplab::report::Exporter;
 use cramplab::report::html::RunHtml;
+use cramplab::results::{Batch, FileStatus};
 
 use super::Status;
 
@@ -65,7 +67,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
     cfg.tag_options.lap_tags = args.lap_tags;
     cfg.sport = pipeline::SportFilter::All;
     cfg.keep_windows = true;
-    let mut batch = pipeline::run(&cfg, &|_| {}).context("cannot analyse")?;
+    cfg.keep_timelines = true;
+    let inputs = Inputs::find(&cfg.paths, cfg.limits);
+    let mut batch = pipeline::run(&cfg, inputs, &|_| {}).context("cannot analyse")?;
     // Rows of a shared cramps.csv that name other runs are not this run's problem.
     batch.warnings.retain(|w| !w.contains("no activity"));
     for f in batch.files.iter().filter(|f| f.status == FileStatus::Error) {
@@ -76,9 +80,10 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
     }
     match &args.html {
         Some(path) => {
-            let timeline = pipeline::timeline_of(&args.file, &cfg);
+            // The run's profile: the first activity analysed from the file.
+            let timeline = batch.timelines.values().next();
             let page = RunHtml {
-                timeline: timeline.as_ref(),
+                timeline,
                 path: args.file.display().to_string(),
             }
             .render(&batch);
@@ -135,7 +140,7 @@ fn summary(b: &Batch) -> String {
             "#{} at {} {}: {}{}{}{}{}\n",
             c.cramp_id,
             since_start(c.elapsed_at_onset_s),
-            pipeline::rfc3339(c.start_utc),
+            cramplab::results::rfc3339(c.start_utc),
             c.response.as_str(),
             c.slowdown_pct
                 .map_or(String::new(), |x| format!(", slowdown {x:.1} %")),

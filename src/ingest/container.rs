@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use flate2::read::MultiGzDecoder;
 
 use super::{format_from_content, format_from_name, read_bytes};
-use crate::activity::{Activity, Format};
+use crate::activity::Activity;
 use crate::error::IngestError;
 
 /// Limits that keep hostile archives from exhausting the machine.
@@ -67,7 +67,7 @@ pub struct Source {
 
 /// What became of one file.
 #[derive(Debug)]
-pub enum Outcome {
+pub enum LoadResult {
     /// Read: one or more activities (a multisport FIT gives several).
     Read(Vec<Activity>),
     /// Not an activity (settings FIT, route GPX) found inside a folder or
@@ -83,7 +83,7 @@ pub struct Loaded {
     /// The path shown to the user.
     pub display: String,
     /// What became of it.
-    pub outcome: Outcome,
+    pub result: LoadResult,
 }
 
 /// Everything found under the given paths.
@@ -344,7 +344,7 @@ pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
         ),
         Err(e) => out.push(Loaded {
             display: shown.to_string(),
-            outcome: Outcome::Failed(e),
+            result: LoadResult::Failed(e),
         }),
     }
     out
@@ -407,7 +407,7 @@ fn load_bytes(
             })?;
         read_bytes(shown, &b, format)
     });
-    let outcome = match result {
+    let result = match result {
         Ok(mut acts) => {
             if let Some(hint) = sport_hint {
                 for a in &mut acts {
@@ -416,14 +416,14 @@ fn load_bytes(
                     }
                 }
             }
-            Outcome::Read(acts)
+            LoadResult::Read(acts)
         }
-        Err(e) if !explicit && e.is_skippable_in_container() => Outcome::Skipped(e.to_string()),
-        Err(e) => Outcome::Failed(e),
+        Err(e) if !explicit && e.is_skippable_in_container() => LoadResult::Skipped(e.to_string()),
+        Err(e) => LoadResult::Failed(e),
     };
     out.push(Loaded {
         display: shown.to_string(),
-        outcome,
+        result,
     });
 }
 
@@ -437,7 +437,7 @@ fn load_nested_zip(
     if depth > limits.max_zip_depth {
         out.push(Loaded {
             display: shown.to_string(),
-            outcome: Outcome::Failed(IngestError::Archive {
+            result: LoadResult::Failed(IngestError::Archive {
                 path: shown.to_string(),
                 reason: format!(
                     "zip archives nested deeper than {} levels",
@@ -452,7 +452,7 @@ fn load_nested_zip(
         Err(e) => {
             out.push(Loaded {
                 display: shown.to_string(),
-                outcome: Outcome::Failed(IngestError::Archive {
+                result: LoadResult::Failed(IngestError::Archive {
                     path: shown.to_string(),
                     reason: e.to_string(),
                 }),
@@ -471,15 +471,10 @@ fn load_nested_zip(
             Ok(b) => load_bytes(&inner, b, false, None, limits, depth, out),
             Err(e) => out.push(Loaded {
                 display: inner,
-                outcome: Outcome::Failed(e),
+                result: LoadResult::Failed(e),
             }),
         }
     }
-}
-
-/// Which format a source will be read as, if its name tells.
-pub fn source_format(source: &Source) -> Option<Format> {
-    format_from_name(&source.display)
 }
 
 #[cfg(test)]
@@ -511,8 +506,8 @@ mod tests {
             max_zip_depth: 4,
         };
         let loaded = load(&d.sources[0], &limits);
-        match &loaded[0].outcome {
-            Outcome::Failed(e @ IngestError::TooLarge { .. }) => {
+        match &loaded[0].result {
+            LoadResult::Failed(e @ IngestError::TooLarge { .. }) => {
                 assert!(e.to_string().contains("bomb.gpx.gz"), "{e}")
             }
             other => panic!("expected a refusal, got {other:?}"),
@@ -539,7 +534,7 @@ mod tests {
         let d = discover(std::slice::from_ref(&path));
         let loaded = load(&d.sources[0], &Limits::default());
         let refused = loaded.iter().any(|l| {
-            matches!(&l.outcome, Outcome::Failed(IngestError::Archive { reason, .. }) if reason.contains("nested deeper"))
+            matches!(&l.result, LoadResult::Failed(IngestError::Archive { reason, .. }) if reason.contains("nested deeper"))
         });
         assert!(refused, "{loaded:?}");
     }

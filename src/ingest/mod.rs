@@ -5,6 +5,7 @@
 pub mod container;
 pub mod fit;
 pub mod gpx;
+pub mod inputs;
 pub mod tcx;
 mod xml;
 

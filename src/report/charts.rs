@@ -7,8 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::align::WindowOptions;
-use crate::analysis::Response;
-use crate::pipeline::CrampResult;
+use crate::analysis::{Response, stats};
+use crate::results::CrampResult;
 use crate::timeline::Timeline;
 
 type Drawn = Result<(), Box<dyn std::error::Error>>;
@@ -62,19 +62,6 @@ fn jitter(id: usize) -> f64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^= z >> 31;
     (z >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-}
-
-fn median(v: &mut [f64]) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
 }
 
 /// The response groups in the order the charts show them.
@@ -161,7 +148,7 @@ pub fn durations_by_group(cramps: &[CrampResult]) -> String {
                 Circle::new((x0 + 0.6 * jitter(d.1), d.2), 3, colour.mix(0.7).filled())
             }))?;
             let mut v: Vec<f64> = mine.iter().map(|d| d.2).collect();
-            if let Some(m) = median(&mut v) {
+            if let Some(m) = stats::median_mut(&mut v) {
                 chart.draw_series(std::iter::once(PathElement::new(
                     vec![(x0 - 0.38, m), (x0 + 0.38, m)],
                     colour.stroke_width(3),

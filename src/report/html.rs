@@ -9,7 +9,7 @@ use std::fmt::Write;
 use super::Exporter;
 use super::charts;
 use crate::analysis::compare::Comparison;
-use crate::pipeline::{Batch, CrampResult, FileStatus};
+use crate::results::{Batch, CrampResult, FileStatus};
 use crate::timeline::Timeline;
 
 /// At most this many cramp panels are drawn; a note says how many were left out.
@@ -242,7 +242,7 @@ fn panels_section(s: &mut String, cramps: &[CrampResult], b: &Batch, id: &str, h
     for c in cramps.iter().take(MAX_PANELS) {
         let _ = write!(s, "<figure class=\"panel\">");
         s.push_str(&charts::cramp_panel(c, &b.windows));
-        let mut cap = format!("{} · {}", c.file, crate::pipeline::rfc3339(c.start_utc));
+        let mut cap = format!("{} · {}", c.file, crate::results::rfc3339(c.start_utc));
         if let Some(d) = c.duration_s {
             let _ = write!(cap, " · {d:.0} s");
         }
@@ -405,7 +405,7 @@ impl Exporter for RunHtml<'_> {
                     "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
                  <td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                     c.cramp_id,
-                    crate::pipeline::rfc3339(c.start_utc),
+                    crate::results::rfc3339(c.start_utc),
                     num(c.duration_s, 0),
                     c.severity.map_or("–".to_string(), |x| x.to_string()),
                     escape(c.muscle.as_deref().unwrap_or("")),

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::Exporter;
-use crate::pipeline::Batch;
+use crate::results::Batch;
 
 /// The JSON exporter.
 pub struct Json;

@@ -10,7 +10,7 @@ pub mod json;
 pub mod tables;
 pub mod terminal;
 
-use crate::pipeline::Batch;
+use crate::results::Batch;
 
 /// Turns a finished batch into one output document.
 pub trait Exporter {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::frame;
 use crate::output::{OutputError, OutputGuard};
-use crate::pipeline::Batch;
+use crate::results::Batch;
 
 /// Which encoding the tables get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

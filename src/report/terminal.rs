@@ -12,7 +12,7 @@ use super::Exporter;
 use crate::analysis::Response;
 use crate::analysis::compare::Comparison;
 use crate::analysis::verdict::Verdict;
-use crate::pipeline::{Batch, CrampOutcome, FileStatus};
+use crate::results::{Batch, CrampOutcome, FileStatus};
 
 /// The plain-text exporter.
 pub struct Terminal;
