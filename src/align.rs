@@ -48,6 +48,11 @@ impl RelWindow {
     }
 }
 
+/// A window as the settings table shows it: "-120 s to -15 s" with signs.
+fn window_setting(w: &RelWindow) -> String {
+    format!("{:+} s to {:+} s", w.from_s, w.to_s)
+}
+
 /// How the windows around a cramp are measured. Defaults follow DESIGN.md
 /// §3; each field becomes a command-line flag.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +114,28 @@ impl Default for WindowOptions {
             cadence_lock_min_s: 30,
             cadence_lock_window: RelWindow::new(-120.0, 120.0),
         }
+    }
+}
+
+impl WindowOptions {
+    /// The options a report lists, as (name, value) rows of its settings
+    /// table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("baseline window", window_setting(&self.baseline)),
+            (
+                "baseline needs moving samples",
+                self.baseline_min_moving_s.to_string(),
+            ),
+            ("response window", window_setting(&self.response)),
+            (
+                "response window needs present share",
+                self.response_min_present.to_string(),
+            ),
+            ("HR baseline window", window_setting(&self.hr_baseline)),
+            ("HR onset window", window_setting(&self.hr_onset)),
+            ("HR response window", window_setting(&self.hr_response)),
+        ]
     }
 }
 
@@ -398,6 +425,19 @@ impl Default for PlaceboOptions {
             moments: 200,
             min_gap_s: 180.0,
         }
+    }
+}
+
+impl PlaceboOptions {
+    /// These options as (name, value) rows of a report's settings table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("placebo moments per run", self.moments.to_string()),
+            (
+                "placebo moments keep away from tags and ends by",
+                format!("{} s", self.min_gap_s),
+            ),
+        ]
     }
 }
 

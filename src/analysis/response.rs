@@ -32,6 +32,30 @@ impl Default for ResponseOptions {
     }
 }
 
+impl ResponseOptions {
+    /// These options as (name, value) rows of a report's settings table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "stopped: paused share at least",
+                self.stopped_paused_fraction.to_string(),
+            ),
+            (
+                "stopped: median speed below",
+                format!("{} m/s", self.stopped_speed_mps),
+            ),
+            (
+                "walked: median cadence below",
+                format!("{} steps/min", self.walk_cadence_spm),
+            ),
+            (
+                "walked (no cadence): median speed below",
+                format!("{} m/s", self.walk_speed_mps),
+            ),
+        ]
+    }
+}
+
 /// Classify an observation, first match wins (DESIGN.md §3):
 /// **unknown** (baseline or response window lacks data) · **stopped**
 /// (≥ 50 % of the response window paused, or its median raw speed
@@ -82,6 +106,27 @@ impl Default for ThresholdOptions {
             cap_pct: 30.0,
             fixed_pct: None,
         }
+    }
+}
+
+impl ThresholdOptions {
+    /// These options as (name, value) rows of a report's settings table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "threshold T fixed (--threshold)",
+                self.fixed_pct
+                    .map_or("no (the runner's own)".to_string(), |x| format!("{x} %")),
+            ),
+            (
+                "threshold T percentile of placebo slowdowns",
+                self.percentile.to_string(),
+            ),
+            (
+                "threshold T floor / cap",
+                format!("{} % / {} %", self.floor_pct, self.cap_pct),
+            ),
+        ]
     }
 }
 

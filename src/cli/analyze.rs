@@ -1,5 +1,5 @@
-//! `cramplab analyze`: flags become a [`pipeline::Config`], the batch runs,
-//! and the chosen reports are printed or written.
+//! `cramplab analyze`: flags become a [`Config`], the batch runs, and the
+//! chosen reports are printed or written.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args as ClapArgs;
 use cramplab::align::RelWindow;
+use cramplab::config::{Config, SportFilter};
 use cramplab::output::OutputGuard;
-use cramplab::pipeline::{self, Batch, SportFilter};
+use cramplab::pipeline::{self, Batch};
 use cramplab::report::Exporter;
 use cramplab::report::json::Json;
 use cramplab::report::tables::{self, TableFormat};
@@ -173,13 +174,13 @@ fn parse_window(s: &str) -> Result<RelWindow, String> {
 
 impl AnalyzeArgs {
     /// The plain configuration the library sees.
-    pub(super) fn config(&self) -> pipeline::Config {
+    pub(super) fn config(&self) -> Config {
         let paths = if self.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
             self.paths.clone()
         };
-        let mut cfg = pipeline::Config::new(paths);
+        let mut cfg = Config::new(paths);
         cfg.tag_files = self.tags.clone();
         cfg.tag_options.tz = self.tz;
         cfg.tag_options.timer_offsets = self.timer_offsets;

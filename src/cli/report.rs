@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use cramplab::config::{Config, SportFilter};
 use cramplab::output::OutputGuard;
 use cramplab::pipeline::{self, Batch, FileStatus};
 use cramplab::report::Exporter;
@@ -39,7 +40,7 @@ pub struct ReportArgs {
 
 /// Run `cramplab report`.
 pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
-    let mut cfg = pipeline::Config::new(vec![args.file.clone()]);
+    let mut cfg = Config::new(vec![args.file.clone()]);
     cfg.tag_files = args.tags.clone();
     let beside = args
         .file
@@ -63,7 +64,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
     }
     cfg.tag_options.tz = args.tz;
     cfg.tag_options.lap_tags = args.lap_tags;
-    cfg.sport = pipeline::SportFilter::All;
+    cfg.sport = SportFilter::All;
     cfg.keep_windows = true;
     let mut batch = pipeline::run(&cfg, &|_| {}).context("cannot analyse")?;
     // Rows of a shared cramps.csv that name other runs are not this run's problem.
