@@ -48,6 +48,37 @@ impl RelWindow {
     }
 }
 
+/// `FROM:TO` in seconds, as `--baseline-window` takes it: `-120:-15`.
+impl std::fmt::Display for RelWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.from_s, self.to_s)
+    }
+}
+
+/// Reads what [`Display`](std::fmt::Display) writes: `FROM:TO` in seconds,
+/// ending after it begins.
+impl std::str::FromStr for RelWindow {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (a, b) = s
+            .split_once(':')
+            .ok_or("write the window as FROM:TO in seconds, e.g. -120:-15")?;
+        let from_s: f64 = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("{a:?} is not a number of seconds"))?;
+        let to_s: f64 = b
+            .trim()
+            .parse()
+            .map_err(|_| format!("{b:?} is not a number of seconds"))?;
+        if to_s <= from_s {
+            return Err(format!("the window {s} ends before it begins"));
+        }
+        Ok(RelWindow { from_s, to_s })
+    }
+}
+
 /// A window as the settings table shows it: "-120 s to -15 s" with signs.
 fn window_setting(w: &RelWindow) -> String {
     format!("{:+} s to {:+} s", w.from_s, w.to_s)

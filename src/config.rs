@@ -16,9 +16,10 @@ use crate::tags::TagOptions;
 use crate::timeline::TimelineOptions;
 
 /// Which sports are analysed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum SportFilter {
     /// Running of any kind, and files that state no sport (DESIGN.md §2).
+    #[default]
     Running,
     /// Every activity.
     All,
@@ -42,6 +43,17 @@ impl SportFilter {
             SportFilter::Running => sport.is_running(),
             SportFilter::All => true,
             SportFilter::Only(s) => s == sport,
+        }
+    }
+}
+
+/// The `--sport` value [`SportFilter::parse`] reads back.
+impl std::fmt::Display for SportFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SportFilter::Running => f.write_str("running"),
+            SportFilter::All => f.write_str("all"),
+            SportFilter::Only(s) => f.write_str(s.as_str()),
         }
     }
 }
@@ -84,7 +96,7 @@ impl Config {
             paths,
             tag_files: Vec::new(),
             tag_options: TagOptions::default(),
-            sport: SportFilter::Running,
+            sport: SportFilter::default(),
             timeline: TimelineOptions::default(),
             windows: WindowOptions::default(),
             response: ResponseOptions::default(),
@@ -118,6 +130,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::align::RelWindow;
 
     #[test]
     fn the_settings_table_keeps_its_rows_and_their_order() {
@@ -192,5 +205,31 @@ mod tests {
         assert_eq!(value("detectable-ratio simulations"), "500 at power 0.8");
         assert_eq!(value("equivalence bounds"), "0.8 – 1.25");
         assert_eq!(value("most cramps without severity for a verdict"), "25 %");
+    }
+
+    #[test]
+    fn a_window_reads_back_what_it_writes() {
+        let defaults = WindowOptions::default();
+        for w in [
+            defaults.baseline,
+            defaults.response,
+            defaults.hr_onset,
+            RelWindow::new(-7.5, 0.25),
+        ] {
+            let text = w.to_string();
+            assert_eq!(text.parse::<RelWindow>(), Ok(w), "{text}");
+        }
+        assert_eq!(defaults.baseline.to_string(), "-120:-15");
+        assert_eq!(defaults.response.to_string(), "3:18");
+        assert!("18:3".parse::<RelWindow>().is_err());
+        assert!("3-18".parse::<RelWindow>().is_err());
+    }
+
+    #[test]
+    fn the_sport_filter_reads_back_what_it_writes() {
+        for f in [SportFilter::Running, SportFilter::All] {
+            assert_eq!(SportFilter::parse(&f.to_string()), f);
+        }
+        assert_eq!(SportFilter::default(), SportFilter::Running);
     }
 }
