@@ -49,6 +49,42 @@ impl RelWindow {
     }
 }
 
+/// `FROM:TO` in seconds, as `--baseline-window` takes it: `-120:-15`.
+impl std::fmt::Display for RelWindow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.from_s, self.to_s)
+    }
+}
+
+/// Reads what [`Display`](std::fmt::Display) writes: `FROM:TO` in seconds,
+/// ending after it begins.
+impl std::str::FromStr for RelWindow {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (a, b) = s
+            .split_once(':')
+            .ok_or("write the window as FROM:TO in seconds, e.g. -120:-15")?;
+        let from_s: f64 = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("{a:?} is not a number of seconds"))?;
+        let to_s: f64 = b
+            .trim()
+            .parse()
+            .map_err(|_| format!("{b:?} is not a number of seconds"))?;
+        if to_s <= from_s {
+            return Err(format!("the window {s} ends before it begins"));
+        }
+        Ok(RelWindow { from_s, to_s })
+    }
+}
+
+/// A window as the settings table shows it: "-120 s to -15 s" with signs.
+fn window_setting(w: &RelWindow) -> String {
+    format!("{:+} s to {:+} s", w.from_s, w.to_s)
+}
+
 /// How the windows around a cramp are measured. Defaults follow DESIGN.md
 /// §3; each field becomes a command-line flag.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +146,28 @@ impl Default for WindowOptions {
             cadence_lock_min_s: 30,
             cadence_lock_window: RelWindow::new(-120.0, 120.0),
         }
+    }
+}
+
+impl WindowOptions {
+    /// The options a report lists, as (name, value) rows of its settings
+    /// table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("baseline window", window_setting(&self.baseline)),
+            (
+                "baseline needs moving samples",
+                self.baseline_min_moving_s.to_string(),
+            ),
+            ("response window", window_setting(&self.response)),
+            (
+                "response window needs present share",
+                self.response_min_present.to_string(),
+            ),
+            ("HR baseline window", window_setting(&self.hr_baseline)),
+            ("HR onset window", window_setting(&self.hr_onset)),
+            ("HR response window", window_setting(&self.hr_response)),
+        ]
     }
 }
 
@@ -403,6 +461,19 @@ impl Default for PlaceboOptions {
             moments: 200,
             min_gap_s: 180.0,
         }
+    }
+}
+
+impl PlaceboOptions {
+    /// These options as (name, value) rows of a report's settings table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("placebo moments per run", self.moments.to_string()),
+            (
+                "placebo moments keep away from tags and ends by",
+                format!("{} s", self.min_gap_s),
+            ),
+        ]
     }
 }
 

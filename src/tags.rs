@@ -711,6 +711,26 @@ pub struct TagOptions {
     pub lap_tags: bool,
 }
 
+impl TagOptions {
+    /// These options as (name, value) rows of a report's settings table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "tag time zone (--tz)",
+                self.tz
+                    .map_or("each activity's own offset".to_string(), |z| {
+                        z.name().to_string()
+                    }),
+            ),
+            (
+                "relative tags are timer time",
+                self.timer_offsets.to_string(),
+            ),
+            ("FIT lap presses are tags", self.lap_tags.to_string()),
+        ]
+    }
+}
+
 /// Where a cramp tag came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagSource {

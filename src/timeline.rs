@@ -69,6 +69,29 @@ impl Default for TimelineOptions {
     }
 }
 
+impl TimelineOptions {
+    /// These options as (name, value) rows of a report's settings table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "interpolate gaps up to",
+                format!("{} s", self.max_interp_gap_s),
+            ),
+            (
+                "speed rolling median",
+                format!("{} s", self.median_window_s),
+            ),
+            (
+                "reject accelerations above",
+                format!("{} m/s²", self.max_accel_mps2),
+            ),
+            ("grade measured over", format!("{} m", self.grade_window_m)),
+            ("grade clipped to", format!("±{} %", 100.0 * self.max_grade)),
+            ("reject noisy grade", self.reject_noisy_grade.to_string()),
+        ]
+    }
+}
+
 /// Where the timeline's speed came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -360,3 +360,67 @@ fn fit_lap_presses_become_cramp_tags_with_lap_tags() {
         |c| c["approx"] == false && c["tag_source"].as_str().is_some_and(|s| s.contains("lap"))
     ));
 }
+
+#[test]
+fn analyze_help_shows_the_library_defaults() {
+    use cramplab::align::{PlaceboOptions, WindowOptions};
+    use cramplab::analysis::compare::CompareOptions;
+    use cramplab::analysis::response::ResponseOptions;
+    use cramplab::analysis::threshold::ThresholdOptions;
+    let out = cramplab()
+        .args(["analyze", "--help"])
+        .output()
+        .expect("runs");
+    let help = String::from_utf8_lossy(&out.stdout);
+    let (w, r, t, c) = (
+        WindowOptions::default(),
+        ResponseOptions::default(),
+        ThresholdOptions::default(),
+        CompareOptions::default(),
+    );
+    let flags: [(&str, String); 16] = [
+        ("--sport", "running".to_string()),
+        ("--threshold-floor", t.floor_pct.to_string()),
+        ("--threshold-cap", t.cap_pct.to_string()),
+        ("--baseline-window", w.baseline.to_string()),
+        ("--baseline-min-moving", w.baseline_min_moving_s.to_string()),
+        ("--response-window", w.response.to_string()),
+        (
+            "--stop-paused-fraction",
+            r.stopped_paused_fraction.to_string(),
+        ),
+        ("--stop-speed", r.stopped_speed_mps.to_string()),
+        ("--walk-cadence", r.walk_cadence_spm.to_string()),
+        ("--walk-speed", r.walk_speed_mps.to_string()),
+        (
+            "--placebo-moments",
+            PlaceboOptions::default().moments.to_string(),
+        ),
+        ("--bootstrap", c.bootstrap_resamples.to_string()),
+        ("--permutations", c.permutations.to_string()),
+        ("--power-sims", c.power_sims.to_string()),
+        ("--seed", c.seed.to_string()),
+        ("--response-window", "3:18".to_string()),
+    ];
+    // Each "[default: …]" belongs to the flag line above it.
+    let mut defaults = std::collections::HashMap::new();
+    let mut flag = "";
+    for line in help.lines().map(str::trim) {
+        if line.starts_with('-') {
+            flag = line
+                .split([' ', ','])
+                .find(|w| w.starts_with("--"))
+                .unwrap_or("");
+        }
+        if let Some(d) = line.split("[default: ").nth(1) {
+            defaults.insert(flag, d.trim_end_matches(']').to_string());
+        }
+    }
+    for (flag, value) in flags {
+        assert_eq!(
+            defaults.get(flag),
+            Some(&value),
+            "{flag} shows the library's default:\n{help}"
+        );
+    }
+}

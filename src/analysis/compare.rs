@@ -74,6 +74,39 @@ impl CompareOptions {
             equivalence: self.equivalence,
         }
     }
+
+    /// These options as (name, value) rows of a report's settings table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "bootstrap resamples (whole runs)",
+                self.bootstrap_resamples.to_string(),
+            ),
+            ("permutations (van Elteren)", self.permutations.to_string()),
+            ("seed", self.seed.to_string()),
+            (
+                "detectable-ratio simulations",
+                format!("{} at power {}", self.power_sims, self.power),
+            ),
+            ("alpha", self.alpha.to_string()),
+            (
+                "equivalence bounds",
+                format!("{} – {}", self.equivalence.0, self.equivalence.1),
+            ),
+            (
+                "minimum cramps per group / for a verdict",
+                format!("{} / {}", self.min_group_n, self.min_verdict_n),
+            ),
+            (
+                "minimum runs / for the run bootstrap",
+                format!("{} / {}", self.min_runs, self.min_bootstrap_runs),
+            ),
+            (
+                "most cramps without severity for a verdict",
+                format!("{} %", 100.0 * self.max_missing_severity_fraction),
+            ),
+        ]
+    }
 }
 
 /// Which duration a comparison is about.

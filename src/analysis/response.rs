@@ -31,6 +31,30 @@ impl Default for ResponseOptions {
     }
 }
 
+impl ResponseOptions {
+    /// These options as (name, value) rows of a report's settings table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "stopped: paused share at least",
+                self.stopped_paused_fraction.to_string(),
+            ),
+            (
+                "stopped: median speed below",
+                format!("{} m/s", self.stopped_speed_mps),
+            ),
+            (
+                "walked: median cadence below",
+                format!("{} steps/min", self.walk_cadence_spm),
+            ),
+            (
+                "walked (no cadence): median speed below",
+                format!("{} m/s", self.walk_speed_mps),
+            ),
+        ]
+    }
+}
+
 /// What the runner did in the response window before any threshold is
 /// applied: the first three classes of docs/METHOD.md §3 (*response
 /// class*) need no threshold; everything else "ran on", with its slowdown.

@@ -28,6 +28,27 @@ impl Default for ThresholdOptions {
     }
 }
 
+impl ThresholdOptions {
+    /// These options as (name, value) rows of a report's settings table.
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "threshold T fixed (--threshold)",
+                self.fixed_pct
+                    .map_or("no (the runner's own)".to_string(), |x| format!("{x} %")),
+            ),
+            (
+                "threshold T percentile of placebo slowdowns",
+                self.percentile.to_string(),
+            ),
+            (
+                "threshold T floor / cap",
+                format!("{} % / {} %", self.floor_pct, self.cap_pct),
+            ),
+        ]
+    }
+}
+
 /// Fewer placebo moments than this in a run (a run under ~10 minutes): its
 /// threshold is the pooled one.
 pub const MIN_RUN_PLACEBO: usize = 50;

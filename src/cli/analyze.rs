@@ -1,15 +1,20 @@
-//! `cramplab analyze`: flags become a [`pipeline::Config`], the batch runs,
-//! and the chosen reports are printed or written.
+//! `cramplab analyze`: flags become a [`Config`], the batch runs, and the
+//! chosen reports are printed or written. Every default shown in `--help`
+//! is the library's own (`Default` of each stage's options).
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use cramplab::align::RelWindow;
+use cramplab::align::{PlaceboOptions, RelWindow, WindowOptions};
+use cramplab::analysis::compare::CompareOptions;
+use cramplab::analysis::response::ResponseOptions;
+use cramplab::analysis::threshold::ThresholdOptions;
+use cramplab::config::{Config, SportFilter};
 use cramplab::ingest::inputs::Inputs;
 use cramplab::output::OutputGuard;
-use cramplab::pipeline::{self, SportFilter};
+use cramplab::pipeline;
 use cramplab::report::Exporter;
 use cramplab::report::json::Json;
 use cramplab::report::tables::{self, TableFormat};
@@ -37,10 +42,10 @@ pub struct AnalyzeArgs {
     /// FIT manual lap presses are cramp tags: onset and end in pairs.
     #[arg(long)]
     lap_tags: bool,
-    /// Which sport to analyse: running (default; trail and treadmill count, and
-    /// files that state no sport), all, or a sport name.
-    #[arg(long, value_name = "SPORT", default_value = "running")]
-    sport: String,
+    /// Which sport to analyse: running (trail and treadmill count, and files
+    /// that state no sport), all, or a sport name.
+    #[arg(long, value_name = "SPORT", default_value_t = SportFilter::default(), value_parser = parse_sport)]
+    sport: SportFilter,
     /// Print one JSON document (DESIGN.md §4) instead of the text summary.
     #[arg(long)]
     json: bool,
@@ -67,126 +72,68 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "PCT", help_heading = "Method")]
     threshold: Option<f64>,
     /// Lowest personal threshold T, percent.
-    #[arg(
-        long,
-        value_name = "PCT",
-        default_value_t = 10.0,
-        help_heading = "Method"
-    )]
+    #[arg(long, value_name = "PCT", default_value_t = ThresholdOptions::default().floor_pct, help_heading = "Method")]
     threshold_floor: f64,
     /// Highest personal threshold T, percent.
-    #[arg(
-        long,
-        value_name = "PCT",
-        default_value_t = 30.0,
-        help_heading = "Method"
-    )]
+    #[arg(long, value_name = "PCT", default_value_t = ThresholdOptions::default().cap_pct, help_heading = "Method")]
     threshold_cap: f64,
     /// Baseline window, seconds relative to onset.
-    #[arg(long, value_name = "FROM:TO", default_value = "-120:-15", value_parser = parse_window, allow_hyphen_values = true, help_heading = "Method")]
+    #[arg(long, value_name = "FROM:TO", default_value_t = WindowOptions::default().baseline, allow_hyphen_values = true, help_heading = "Method")]
     baseline_window: RelWindow,
     /// Moving seconds the baseline window needs.
-    #[arg(long, value_name = "S", default_value_t = 60, help_heading = "Method")]
+    #[arg(long, value_name = "S", default_value_t = WindowOptions::default().baseline_min_moving_s, help_heading = "Method")]
     baseline_min_moving: usize,
     /// Response window, seconds relative to onset (its end is the landmark).
-    #[arg(long, value_name = "FROM:TO", default_value = "3:18", value_parser = parse_window, allow_hyphen_values = true, help_heading = "Method")]
+    #[arg(long, value_name = "FROM:TO", default_value_t = WindowOptions::default().response, allow_hyphen_values = true, help_heading = "Method")]
     response_window: RelWindow,
     /// Share of the response window paused that makes a response "stopped".
-    #[arg(
-        long,
-        value_name = "FRACTION",
-        default_value_t = 0.5,
-        help_heading = "Method"
-    )]
+    #[arg(long, value_name = "FRACTION", default_value_t = ResponseOptions::default().stopped_paused_fraction, help_heading = "Method")]
     stop_paused_fraction: f64,
     /// Median speed (m/s) in the response window below which it is "stopped".
-    #[arg(
-        long,
-        value_name = "MPS",
-        default_value_t = 0.5,
-        help_heading = "Method"
-    )]
+    #[arg(long, value_name = "MPS", default_value_t = ResponseOptions::default().stopped_speed_mps, help_heading = "Method")]
     stop_speed: f64,
     /// Median cadence (steps/min) below which a response is "walked".
-    #[arg(
-        long,
-        value_name = "SPM",
-        default_value_t = 140.0,
-        help_heading = "Method"
-    )]
+    #[arg(long, value_name = "SPM", default_value_t = ResponseOptions::default().walk_cadence_spm, help_heading = "Method")]
     walk_cadence: f64,
     /// Without cadence: median speed (m/s) below which a response is "walked".
-    #[arg(
-        long,
-        value_name = "MPS",
-        default_value_t = 1.8,
-        help_heading = "Method"
-    )]
+    #[arg(long, value_name = "MPS", default_value_t = ResponseOptions::default().walk_speed_mps, help_heading = "Method")]
     walk_speed: f64,
     /// Random non-cramp moments per run for the threshold and placebo check.
-    #[arg(long, value_name = "N", default_value_t = 200, help_heading = "Method")]
+    #[arg(long, value_name = "N", default_value_t = PlaceboOptions::default().moments, help_heading = "Method")]
     placebo_moments: usize,
     /// Bootstrap resamples (over whole runs).
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 10_000,
-        help_heading = "Method"
-    )]
+    #[arg(long, value_name = "N", default_value_t = CompareOptions::default().bootstrap_resamples, help_heading = "Method")]
     bootstrap: usize,
     /// Permutations for the stratified test.
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 9_999,
-        help_heading = "Method"
-    )]
+    #[arg(long, value_name = "N", default_value_t = CompareOptions::default().permutations, help_heading = "Method")]
     permutations: usize,
     /// Simulations behind the detectable ratio (0 leaves it out).
-    #[arg(long, value_name = "N", default_value_t = 500, help_heading = "Method")]
+    #[arg(long, value_name = "N", default_value_t = CompareOptions::default().power_sims, help_heading = "Method")]
     power_sims: usize,
     /// Seed for every random draw (results are reproducible).
-    #[arg(
-        long,
-        value_name = "S",
-        default_value_t = 20_260_503,
-        help_heading = "Method"
-    )]
+    #[arg(long, value_name = "S", default_value_t = CompareOptions::default().seed, help_heading = "Method")]
     seed: u64,
 }
 
-fn parse_window(s: &str) -> Result<RelWindow, String> {
-    let (a, b) = s
-        .split_once(':')
-        .ok_or("write the window as FROM:TO in seconds, e.g. -120:-15")?;
-    let from_s: f64 = a
-        .trim()
-        .parse()
-        .map_err(|_| format!("{a:?} is not a number of seconds"))?;
-    let to_s: f64 = b
-        .trim()
-        .parse()
-        .map_err(|_| format!("{b:?} is not a number of seconds"))?;
-    if to_s <= from_s {
-        return Err(format!("the window {s} ends before it begins"));
-    }
-    Ok(RelWindow { from_s, to_s })
+/// `--sport`: every name is accepted (an unknown one matches no activity).
+fn parse_sport(s: &str) -> Result<SportFilter, std::convert::Infallible> {
+    Ok(SportFilter::parse(s))
 }
 
 impl AnalyzeArgs {
     /// The plain configuration the library sees.
-    pub(super) fn config(&self) -> pipeline::Config {
+    pub(super) fn config(&self) -> Config {
         let paths = if self.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
             self.paths.clone()
         };
-        let mut cfg = pipeline::Config::new(paths);
+        let mut cfg = Config::new(paths);
         cfg.tag_files = self.tags.clone();
         cfg.tag_options.tz = self.tz;
         cfg.tag_options.timer_offsets = self.timer_offsets;
         cfg.tag_options.lap_tags = self.lap_tags;
-        cfg.sport = SportFilter::parse(&self.sport);
+        cfg.sport = self.sport.clone();
         cfg.threshold.fixed_pct = self.threshold;
         cfg.threshold.floor_pct = self.threshold_floor;
         cfg.threshold.cap_pct = self.threshold_cap;

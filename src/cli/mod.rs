@@ -8,8 +8,20 @@ mod report;
 mod simulate;
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use clap::{Parser, Subcommand};
+use cramplab::simulate::Params;
+
+/// `simulate --formats` default: the simulator's own mix, as `fit,gpx,tcx`.
+static DEFAULT_FORMATS: LazyLock<String> = LazyLock::new(|| {
+    Params::default()
+        .formats
+        .iter()
+        .map(|f| f.ext())
+        .collect::<Vec<_>>()
+        .join(",")
+});
 
 /// When a muscle cramp hits mid-run, does easing off the pace make it pass sooner?
 #[derive(Debug, Parser)]
@@ -46,20 +58,20 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// Number of runs.
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = Params::default().runs)]
         runs: usize,
         /// Seed: the same seed writes byte-identical files.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Planted ratio of slowed to kept-pace cramp durations (1 = no effect).
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = Params::default().effect_ratio)]
         effect: f64,
         /// Let severity confound response and duration (severe cramps are
         /// more often slowed, walked or stopped, and last longer).
         #[arg(long)]
         confound: bool,
         /// Formats to mix (mostly FIT, some GPX, few TCX).
-        #[arg(long, value_delimiter = ',', default_value = "fit,gpx,tcx", value_parser = simulate::parse_format)]
+        #[arg(long, value_delimiter = ',', default_value = DEFAULT_FORMATS.as_str(), value_parser = simulate::parse_format)]
         formats: Vec<cramplab::simulate::FileFormat>,
         /// Gzip some activity files (about 30 % of FIT, 60 % of GPX/TCX).
         #[arg(long)]
@@ -68,10 +80,9 @@ enum Command {
         /// simulation there listed in its truth.json.
         #[arg(long)]
         force: bool,
-        /// Cramps per hour of running before the late-run and pace factors
-        /// (default 1.8).
-        #[arg(long, value_name = "PER_HOUR")]
-        cramp_rate: Option<f64>,
+        /// Cramps per hour of running before the late-run and pace factors.
+        #[arg(long, value_name = "PER_HOUR", default_value_t = Params::default().cramps.rate_per_hour)]
+        cramp_rate: f64,
     },
 }
 

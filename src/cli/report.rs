@@ -1,19 +1,22 @@
 //! `cramplab report RUN`: one run on its own. The batch pipeline runs on
 //! that single file (with `--tags` and any `cramps.csv` beside it), the
 //! run's timeline is read again for its profile, and the result is a short
-//! text summary or, with `--html FILE`, a self-contained page.
+//! text summary ([`cramplab::report::run_text`]) or, with `--html FILE`, a
+//! self-contained page.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
+use cramplab::config::{Config, SportFilter};
 use cramplab::ingest::inputs::Inputs;
 use cramplab::output::OutputGuard;
 use cramplab::pipeline;
 use cramplab::report::Exporter;
 use cramplab::report::html::RunHtml;
-use cramplab::results::{Batch, FileStatus};
+use cramplab::report::run_text::RunText;
+use cramplab::results::FileStatus;
 
 use super::Status;
 
@@ -41,7 +44,7 @@ pub struct ReportArgs {
 
 /// Run `cramplab report`.
 pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
-    let mut cfg = pipeline::Config::new(vec![args.file.clone()]);
+    let mut cfg = Config::new(vec![args.file.clone()]);
     cfg.tag_files = args.tags.clone();
     let beside = args
         .file
@@ -65,7 +68,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
     }
     cfg.tag_options.tz = args.tz;
     cfg.tag_options.lap_tags = args.lap_tags;
-    cfg.sport = pipeline::SportFilter::All;
+    cfg.sport = SportFilter::All;
     cfg.keep_windows = true;
     cfg.keep_timelines = true;
     let inputs = Inputs::find(&cfg.paths, cfg.limits);
@@ -92,7 +95,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
         }
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(summary(&batch).as_bytes())?;
+            out.write_all(&RunText.render(&batch))?;
             out.flush()?;
         }
     }
@@ -101,62 +104,4 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
     } else {
         Status::Ok
     })
-}
-
-/// Minutes and seconds since the start, `+m:ss`.
-fn since_start(s: f64) -> String {
-    let s = s.max(0.0).round() as u64;
-    format!("+{}:{:02}", s / 60, s % 60)
-}
-
-/// The text summary: the run, then one line per cramp.
-fn summary(b: &Batch) -> String {
-    let mut s = String::new();
-    for f in &b.files {
-        s.push_str(&format!(
-            "{}: {}{}{}, {} cramp(s)\n",
-            f.path,
-            f.start_utc.map_or(String::new(), |t| t
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string()),
-            f.distance_m
-                .map_or(String::new(), |d| format!(", {:.2} km", d / 1000.0)),
-            f.elapsed_s
-                .map_or(String::new(), |e| format!(", {}", since_start(e))),
-            f.cramps
-        ));
-        if let Some(e) = &f.error {
-            s.push_str(&format!("  {e}\n"));
-        }
-        for w in &f.warnings {
-            s.push_str(&format!("  warning: {w}\n"));
-        }
-    }
-    if !b.cramps.is_empty() {
-        s.push_str(&format!("slowdown threshold T: {:.1} %\n", b.threshold_pct));
-    }
-    for c in &b.cramps {
-        s.push_str(&format!(
-            "#{} at {} {}: {}{}{}{}{}\n",
-            c.cramp_id,
-            since_start(c.elapsed_at_onset_s),
-            cramplab::results::rfc3339(c.start_utc),
-            c.response.as_str(),
-            c.slowdown_pct
-                .map_or(String::new(), |x| format!(", slowdown {x:.1} %")),
-            c.duration_s
-                .map_or(", no end tagged".to_string(), |d| format!(
-                    ", lasted {d:.0} s"
-                )),
-            c.severity
-                .map_or(String::new(), |x| format!(", severity {x}")),
-            c.muscle
-                .as_deref()
-                .map_or(String::new(), |m| format!(", {m}")),
-        ));
-    }
-    for w in &b.warnings {
-        s.push_str(&format!("warning: {w}\n"));
-    }
-    s
 }

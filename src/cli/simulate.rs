@@ -27,7 +27,7 @@ pub struct Config {
     /// Replace a previous simulation in `out`.
     pub force: bool,
     /// Cramps per hour of running (before the late-run and pace factors).
-    pub cramp_rate: Option<f64>,
+    pub cramp_rate: f64,
 }
 
 pub fn run(cfg: &Config) -> anyhow::Result<Status> {
@@ -39,9 +39,7 @@ pub fn run(cfg: &Config) -> anyhow::Result<Status> {
         gzip: cfg.gzip,
         ..Params::default()
     };
-    if let Some(rate) = cfg.cramp_rate {
-        params.cramps.rate_per_hour = rate;
-    }
+    params.cramps.rate_per_hour = cfg.cramp_rate;
     let sim = simulate::generate(&params, cfg.seed)?;
     let written = simulate::write_dir(&sim, &cfg.out, cfg.force)?;
     let t = simulate::truth::build(&sim.params, sim.seed, &sim.runs).summary;

@@ -1,11 +1,16 @@
-//! Outputs of `cramplab analyze`, one file per format behind one small trait
-//! (as hyperfine's exporters): each turns a finished [`Batch`] into bytes,
-//! so every output is testable without touching the disk. The `--csv` /
-//! `--parquet` tables are several files per run and live in [`tables`].
+//! Every text a command prints or writes, one file per output behind one
+//! small trait (as hyperfine's exporters): each turns a finished [`Batch`]
+//! into bytes, so every output is testable without touching the disk —
+//! `analyze`'s [`terminal`], [`json`] and [`html`], `report`'s
+//! [`run_text`] and [`html::RunHtml`]. The `--csv` / `--parquet` tables are
+//! several files per run and live in [`tables`]; `inspect` reports
+//! activities rather than a batch ([`inspect`]).
 
 pub mod charts;
 pub mod html;
+pub mod inspect;
 pub mod json;
+pub mod run_text;
 #[cfg(feature = "tables")]
 pub mod tables;
 pub mod terminal;
