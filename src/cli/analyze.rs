@@ -137,6 +137,7 @@ impl AnalyzeArgs {
         cfg.windows.baseline = self.baseline_window;
         cfg.windows.baseline_min_moving_s = self.baseline_min_moving;
         cfg.windows.response = self.response_window;
+        cfg.compare.landmark_s = self.response_window.to_s;
         cfg.response.stopped_paused_fraction = self.stop_paused_fraction;
         cfg.response.stopped_speed_mps = self.stop_speed;
         cfg.response.walk_cadence_spm = self.walk_cadence;
