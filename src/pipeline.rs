@@ -222,7 +222,12 @@ pub fn run(
     for (i, c) in cramps.iter_mut().enumerate() {
         c.cramp_id = i + 1;
     }
-    let mut comparison = compare_in_pool(&records(&cramps), &cfg.compare, &pool);
+    // The verdict's words name the landmark the windows set.
+    let compare_opts = CompareOptions {
+        landmark_s: cfg.windows.response.to_s,
+        ..cfg.compare
+    };
+    let mut comparison = compare_in_pool(&records(&cramps), &compare_opts, &pool);
     comparison.threshold_pct = Some(threshold_pct);
     comparison.placebo_slowed_pct = placebo_slowed_pct;
 

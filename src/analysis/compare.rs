@@ -42,6 +42,10 @@ pub struct CompareOptions {
     /// More than this share of compared cramps without severity:
     /// exploratory (0.25).
     pub max_missing_severity_fraction: f64,
+    /// The landmark: seconds after onset where the primary outcome starts
+    /// counting, the end of the response window (18). Used only to word the
+    /// summary; the batch sets it to the end of its response window.
+    pub landmark_s: f64,
 }
 
 impl Default for CompareOptions {
@@ -59,6 +63,7 @@ impl Default for CompareOptions {
             min_runs: 3,
             min_bootstrap_runs: 10,
             max_missing_severity_fraction: 0.25,
+            landmark_s: crate::align::WindowOptions::default().response.to_s,
         }
     }
 }
@@ -72,10 +77,12 @@ impl CompareOptions {
             max_missing_severity_fraction: self.max_missing_severity_fraction,
             alpha: self.alpha,
             equivalence: self.equivalence,
+            landmark_s: self.landmark_s,
         }
     }
 
-    /// These options as (name, value) rows of a report's settings table.
+    /// These options as (name, value) rows of a report's settings table
+    /// (the landmark is there as the response window's end).
     pub fn settings(&self) -> Vec<(&'static str, String)> {
         vec![
             (

@@ -45,6 +45,9 @@ pub struct Rules {
     /// Equivalence bounds on the ratio (0.8, 1.25; Lakens 2017, Soc.
     /// Psychol. Personal. Sci. 8:355).
     pub equivalence: (f64, f64),
+    /// Seconds after onset where the primary outcome starts counting, the
+    /// end of the response window (18): the sentence names it.
+    pub landmark_s: f64,
 }
 
 /// What the tiers and the sentence are decided from.
@@ -171,10 +174,13 @@ fn estimate_phrase(ratio: f64, ci: Option<(f64, f64)>, level_pct: f64) -> String
 }
 
 /// What the outcome measures, appended to estimates.
-fn outcome_note(outcome: Outcome) -> &'static str {
+fn outcome_note(outcome: Outcome, rules: &Rules) -> String {
     match outcome {
-        Outcome::RemainingS => "counting the time a cramp lasted beyond its first 18 s",
-        Outcome::DurationS => "counting each cramp's full tagged duration",
+        Outcome::RemainingS => format!(
+            "counting the time a cramp lasted beyond its first {} s",
+            rules.landmark_s
+        ),
+        Outcome::DurationS => "counting each cramp's full tagged duration".to_string(),
     }
 }
 
@@ -228,7 +234,7 @@ pub fn summary(
                 Some(r) => format!(
                     "{who} was associated with {}, {}",
                     estimate_phrase(r, e.ci, level_pct),
-                    outcome_note(outcome)
+                    outcome_note(outcome, rules)
                 ),
                 None => "no estimate could be computed".to_string(),
             };
@@ -243,7 +249,7 @@ pub fn summary(
             format!(
                 "{who_cap} was associated with {}, {}, compared with {vs} in cramps of the same severity (p {}; {counts}).",
                 estimate_phrase(r, e.ci, level_pct),
-                outcome_note(outcome),
+                outcome_note(outcome, rules),
                 format_p(e.p_value)
             )
         }
@@ -257,7 +263,7 @@ pub fn summary(
                 hi,
                 rules.equivalence.0,
                 rules.equivalence.1,
-                outcome_note(outcome)
+                outcome_note(outcome, rules)
             )
         }
         Verdict::Inconclusive => {
@@ -271,17 +277,41 @@ pub fn summary(
             };
             format!(
                 "Inconclusive: the data are compatible with {who} going with {range} ({level_pct:.0} % CI, {}){detectable} ({counts}).",
-                outcome_note(outcome)
+                outcome_note(outcome, rules)
             )
         }
+    }
+}
+
+/// Below this a p-value is shown as "< 0.001": more decimals would claim a
+/// precision a permutation test of 9,999 draws does not have, and fewer
+/// would print a misleading "0.000".
+const SMALLEST_SHOWN_P: f64 = 0.001;
+
+/// A p-value as a table cell: `decimals` decimals, or "< 0.001" below
+/// 0.001. Every output (sentence, terminal, HTML) shows p-values this way.
+pub fn p_value_text(p: f64, decimals: usize) -> String {
+    if p < SMALLEST_SHOWN_P {
+        format!("< {SMALLEST_SHOWN_P}")
+    } else {
+        format!("{p:.decimals$}")
+    }
+}
+
+/// A p-value after "p " in a sentence: "= 0.003", or "< 0.001".
+pub fn p_value_relation(p: f64, decimals: usize) -> String {
+    let text = p_value_text(p, decimals);
+    if p < SMALLEST_SHOWN_P {
+        text
+    } else {
+        format!("= {text}")
     }
 }
 
 /// p-values as people read them: "= 0.003", "< 0.001".
 fn format_p(p: Option<f64>) -> String {
     match p {
-        Some(p) if p < 0.001 => "< 0.001".to_string(),
-        Some(p) => format!("= {p:.3}"),
+        Some(p) => p_value_relation(p, 3),
         None => "not available".to_string(),
     }
 }
@@ -297,6 +327,7 @@ mod tests {
         max_missing_severity_fraction: 0.25,
         alpha: 0.05,
         equivalence: (0.8, 1.25),
+        landmark_s: 18.0,
     };
 
     fn evidence() -> Evidence {
@@ -465,6 +496,39 @@ mod tests {
         );
         assert!(s.contains("35 % shorter"), "{s}");
         assert!(!s.to_lowercase().contains("no effect"), "{s}");
+    }
+
+    #[test]
+    fn the_sentence_names_the_landmark_it_was_given() {
+        let e = evidence();
+        let say = |rules: &Rules| {
+            summary(
+                decide(&e, rules),
+                &e,
+                rules,
+                Response::Slowed,
+                Response::KeptPace,
+                Outcome::RemainingS,
+            )
+        };
+        assert!(say(&RULES).contains("beyond its first 18 s"));
+        let s = say(&Rules {
+            landmark_s: 25.0,
+            ..RULES
+        });
+        assert!(s.contains("beyond its first 25 s"), "{s}");
+        assert!(!s.contains("18 s"), "{s}");
+    }
+
+    #[test]
+    fn p_values_below_a_thousandth_read_less_than_a_thousandth() {
+        assert_eq!(p_value_text(0.0001, 4), "< 0.001");
+        assert_eq!(p_value_text(0.000_999, 3), "< 0.001");
+        assert_eq!(p_value_text(0.001, 4), "0.0010");
+        assert_eq!(p_value_text(0.0312, 3), "0.031");
+        assert_eq!(p_value_relation(0.0001, 3), "< 0.001");
+        assert_eq!(p_value_relation(0.0312, 3), "= 0.031");
+        assert_eq!(format_p(None), "not available");
     }
 
     #[test]

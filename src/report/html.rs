@@ -9,6 +9,7 @@ use std::fmt::Write;
 use super::Exporter;
 use super::charts;
 use crate::analysis::compare::Comparison;
+use crate::analysis::verdict;
 use crate::results::{Batch, CrampResult, FileStatus};
 use crate::timeline::Timeline;
 
@@ -45,6 +46,14 @@ th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 fn num(x: Option<f64>, decimals: usize) -> String {
     match x {
         Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => "–".to_string(),
+    }
+}
+
+/// A p-value cell: three decimals, "< 0.001" below that.
+fn p_cell(p: Option<f64>) -> String {
+    match p {
+        Some(p) if p.is_finite() => verdict::p_value_text(p, 3),
         _ => "–".to_string(),
     }
 }
@@ -106,7 +115,7 @@ fn comparison_row(s: &mut String, name: &str, c: &Comparison) {
         num(c.duration_ratio, 2),
         num(c.ci_low, 2),
         num(c.ci_high, 2),
-        num(c.p_value, 3),
+        escape(&p_cell(c.p_value)),
         escape(&verdict_name(c))
     );
 }
@@ -118,7 +127,7 @@ fn verdict_section(s: &mut String, b: &Batch) {
     let _ = writeln!(
         s,
         "<p>Duration ratio, slowed ÷ kept pace (time a cramp lasted beyond +{:.0} s): \
-         <b>{}</b> (95 % CI {}–{}; 90 % CI {}–{}{}), p = {}{}. Cramps compared: {} slowed, \
+         <b>{}</b> (95 % CI {}–{}; 90 % CI {}–{}{}), p {}{}. Cramps compared: {} slowed, \
          {} kept pace, from {} runs; {} ended by +{:.0} s and {} had no usable end.</p>",
         b.landmark_s,
         num(c.duration_ratio, 2),
@@ -129,7 +138,10 @@ fn verdict_section(s: &mut String, b: &Batch) {
         c.ci_method
             .as_deref()
             .map_or(String::new(), |m| format!("; {}", escape(m))),
-        num(c.p_value, 3),
+        escape(&match c.p_value {
+            Some(p) if p.is_finite() => verdict::p_value_relation(p, 3),
+            _ => "= –".to_string(),
+        }),
         c.test
             .as_deref()
             .map_or(String::new(), |t| format!(" ({})", escape(t))),

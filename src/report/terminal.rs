@@ -11,7 +11,7 @@ use comfy_table::{
 use super::Exporter;
 use crate::analysis::Response;
 use crate::analysis::compare::Comparison;
-use crate::analysis::verdict::Verdict;
+use crate::analysis::verdict::{self, Verdict};
 use crate::results::{Batch, CrampOutcome, FileStatus};
 
 /// The plain-text exporter.
@@ -19,6 +19,11 @@ pub struct Terminal;
 
 fn opt(x: Option<f64>, decimals: usize) -> String {
     x.map_or_else(|| "—".to_string(), |v| format!("{v:.decimals$}"))
+}
+
+/// A p-value cell: four decimals, "< 0.001" below that.
+fn p_cell(p: Option<f64>) -> String {
+    p.map_or_else(|| "—".to_string(), |p| verdict::p_value_text(p, 4))
 }
 
 fn ratio_line(c: &Comparison) -> String {
@@ -179,7 +184,7 @@ fn comparisons_table(c: &Comparison, color: bool) -> Table {
             right(x.n_reference),
             right(opt(x.duration_ratio, 2)),
             right(format!("{}–{}", opt(x.ci_low, 2), opt(x.ci_high, 2))),
-            right(opt(x.p_value, 4)),
+            right(p_cell(x.p_value)),
             verdict_cell(x.verdict, color),
         ]);
     }
@@ -239,15 +244,17 @@ pub fn render(b: &Batch, color: bool) -> Vec<u8> {
         let _ = writeln!(s, "  {}", ratio_line(c));
         let _ = writeln!(
             s,
-            "  {}: p = {}; Cliff's δ = {}; median difference {} s",
+            "  {}: p {}; Cliff's δ = {}; median difference {} s",
             c.test.as_deref().unwrap_or("test"),
-            opt(c.p_value, 4),
+            c.p_value
+                .map_or_else(|| "= —".to_string(), |p| verdict::p_value_relation(p, 4)),
             opt(c.cliffs_delta, 2),
             opt(c.median_diff_s, 0)
         );
         let _ = writeln!(
             s,
-            "  slowdown vs time beyond +18 s: Kendall τ-b = {} (95 % CI {}–{}, n = {})",
+            "  slowdown vs time beyond +{:.0} s: Kendall τ-b = {} (95 % CI {}–{}, n = {})",
+            b.landmark_s,
             opt(c.kendall_tau, 2),
             opt(c.kendall_tau_ci_low, 2),
             opt(c.kendall_tau_ci_high, 2),
