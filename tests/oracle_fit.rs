@@ -25,9 +25,7 @@ use fitparser::de::DecodeOption;
 use fitparser::profile::MesgNum;
 use rand::{Rng, SeedableRng};
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
+use crate::common::corpus;
 
 fn fit_files() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(corpus().join("fit"))
