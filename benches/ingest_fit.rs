@@ -35,7 +35,7 @@ fn bare_rustyfit(bytes: &[u8]) -> usize {
 }
 
 fn ingest_fit(c: &mut Criterion) {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/fit");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/fit");
     for file in FILES {
         let bytes = std::fs::read(corpus.join(file)).expect("corpus file");
         let mut g = c.benchmark_group(format!("ingest_fit/{file}"));

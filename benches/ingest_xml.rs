@@ -16,7 +16,7 @@ const TCX_FILE: &str = "tcx/sport-activities-features__swimming_activity_1.tcx";
 
 fn corpus(file: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
+        .join("tests/corpus")
         .join(file);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }

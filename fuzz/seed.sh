@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the seed corpora for the fuzz targets in fuzz/corpus/<target>/ from
-# the shared real-file corpus and a few short `cramplab simulate` runs, so no
+# the real-file corpus in tests/corpus and a few short `cramplab simulate` runs, so no
 # binary seeds are committed. Large files are cut to their first 48 KiB (the
 # fuzzer's -max_len); a cut file is still a good seed, as readers keep what
 # precedes damage.
-#   usage: fuzz/seed.sh [CORPUS_DIR]   (default ../shared/corpus)
+#   usage: fuzz/seed.sh [CORPUS_DIR]   (default tests/corpus)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-real="${1:-$here/../../shared/corpus}"
+real="${1:-$here/../tests/corpus}"
 out="$here/corpus"
 max=49152
 mkdir -p "$out"/{fit,gpx,tcx,container,tags}

@@ -16,9 +16,9 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The shared corpus of real activity files (`../shared/corpus`).
+/// The corpus of real activity files (`tests/corpus`, see its README).
 pub fn corpus() -> PathBuf {
-    let p = root().join("../shared/corpus");
+    let p = root().join("tests/corpus");
     assert!(
         p.is_dir(),
         "the real-file corpus is expected at {}",

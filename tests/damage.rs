@@ -1,5 +1,6 @@
 //! Damage on purpose: every real corpus file, cut short and with bytes
-//! flipped, must read as activities (maybe with warnings) or a clean error —
+//! flipped, and small FIT files mangled many times over, must read as
+//! activities (maybe with warnings) or a clean error that names the file —
 //! never a panic — and a cut FIT must keep the records before the cut.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -7,7 +8,8 @@ use std::path::PathBuf;
 
 use cramplab::activity::Activity;
 use cramplab::error::IngestError;
-use cramplab::ingest::read_any;
+use cramplab::ingest::{fit, read_any};
+use rand::{Rng, SeedableRng};
 
 use crate::common::corpus;
 
@@ -35,13 +37,17 @@ fn corpus_files() -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// A reader under test: `read_any` or one format's `read`.
+type Read = fn(&str, &[u8]) -> Result<Vec<Activity>, IngestError>;
+
 /// Read `bytes` as `name`, turning a panic into a description of the case.
 fn read_without_panic(
+    read: Read,
     name: &str,
     case: &str,
     bytes: &[u8],
 ) -> Result<Result<Vec<Activity>, IngestError>, String> {
-    catch_unwind(AssertUnwindSafe(|| read_any(name, bytes))).map_err(|p| {
+    catch_unwind(AssertUnwindSafe(|| read(name, bytes))).map_err(|p| {
         let msg = p
             .downcast_ref::<String>()
             .cloned()
@@ -96,6 +102,16 @@ fn assert_finite(name: &str, case: &str, acts: &[Activity]) -> Result<(), String
     Ok(())
 }
 
+/// One damaged case: no panic, no non-finite value out of the reader, and an
+/// error, if any, that names the file.
+fn reads_or_fails_cleanly(read: Read, name: &str, case: &str, bytes: &[u8]) -> Result<(), String> {
+    match read_without_panic(read, name, case, bytes)? {
+        Ok(acts) => assert_finite(name, case, &acts),
+        Err(e) if e.to_string().contains(name) => Ok(()),
+        Err(e) => Err(format!("{name} ({case}): error without the file name: {e}")),
+    }
+}
+
 #[test]
 fn cut_and_bit_flipped_corpus_files_read_or_fail_cleanly_without_panicking() {
     let mut failures = Vec::new();
@@ -134,23 +150,56 @@ fn cut_and_bit_flipped_corpus_files_read_or_fail_cleanly_without_panicking() {
 
         for (case, b) in damaged {
             cases += 1;
-            match read_without_panic(&name, &case, &b) {
-                Err(panic) => failures.push(panic),
-                Ok(Ok(acts)) => {
-                    if let Err(e) = assert_finite(&name, &case, &acts) {
-                        failures.push(e);
-                    }
-                }
-                Ok(Err(e)) => {
-                    // A clean error names the file.
-                    if !e.to_string().contains(&name) {
-                        failures.push(format!("{name} ({case}): error without the file name: {e}"));
-                    }
-                }
+            if let Err(e) = reads_or_fails_cleanly(read_any, &name, &case, &b) {
+                failures.push(e);
             }
         }
     }
     assert!(cases > 500, "only {cases} damaged cases ran");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn small_fit_files_with_many_damages_at_once_read_or_fail_cleanly_without_panicking() {
+    // Seeded damage, one to seven hits per case, mixing flipped bytes, cuts
+    // and inserted bytes (which shift every later message): 150 cases for each
+    // small FIT file, through the FIT reader itself. The fixed cuts and single
+    // flips above never insert a byte or combine damages.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_260_503);
+    let mut failures = Vec::new();
+    let mut cases = 0usize;
+    for file in [
+        "python-fitparse__antfs-dump.63.fit",
+        "tormoder-fit__unterminated-strings.fit",
+        "python-fitparse__garmin-fenix-5-run.fit",
+        "python-fitparse__elemnt-bolt-no-application-id-inside-developer-data-id.fit",
+        "python-fitparse__event_timestamp.fit",
+        "python-fitparse__compressed-speed-distance.fit",
+    ] {
+        let name = format!("fit/{file}");
+        let good = std::fs::read(corpus().join(&name)).expect("corpus file readable");
+        for k in 0..150 {
+            let mut b = good.clone();
+            for _ in 0..rng.random_range(1..8) {
+                let i = rng.random_range(0..b.len());
+                match rng.random_range(0..3) {
+                    0 => b[i] = rng.random(),
+                    1 => b.truncate(i.max(1)),
+                    _ => b.insert(i, rng.random()),
+                }
+            }
+            cases += 1;
+            if let Err(e) = reads_or_fails_cleanly(fit::read, &name, &format!("mangled #{k}"), &b) {
+                failures.push(e);
+            }
+        }
+    }
+    assert_eq!(cases, 900);
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",

@@ -87,6 +87,21 @@ fn damage(path: &Path, kind: usize, seed: u64) {
     std::fs::write(path, new).expect("write");
 }
 
+/// What the reason for a file damaged by [`damage`] of `kind` must say,
+/// besides the file's name and "not a valid FIT/GPX/TCX file".
+fn expected_problem(kind: usize, path: &str) -> &'static str {
+    let fit = path.ends_with(".fit");
+    match (kind % 3, fit) {
+        (0, true) => "(truncated)",
+        (0, false) => "not found before end of input",
+        (1, true) => "no FIT header",
+        // Random bytes break XML in many ways; the reason at least says where.
+        (1, false) => "(at byte ",
+        (_, true) => "0 byte(s) are too few for a FIT header",
+        (_, false) => "no XML element found",
+    }
+}
+
 #[test]
 fn a_batch_with_five_percent_damaged_files_reports_each_and_analyses_the_rest_unchanged() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -130,14 +145,26 @@ fn a_batch_with_five_percent_damaged_files_reports_each_and_analyses_the_rest_un
     assert_eq!(code_w, Some(0), "the batch without them is clean");
 
     let listed = d["files"].as_array().expect("files[]");
-    for v in &victims {
+    for (kind, v) in victims.iter().enumerate() {
         let f = listed
             .iter()
             .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with(v.as_str())))
             .unwrap_or_else(|| panic!("{v} is not listed"));
         assert_eq!(f["status"], "error", "{f}");
         let reason = f["error"].as_str().unwrap_or_default();
-        assert!(reason.len() > 10, "{v}: reason {reason:?}");
+        // The reason names the file, the format it failed as, and what is
+        // wrong with it.
+        let format = v.rsplit('.').next().expect("an extension").to_uppercase();
+        for words in [
+            v.as_str(),
+            &format!("not a valid {format} file"),
+            expected_problem(kind, v),
+        ] {
+            assert!(
+                reason.contains(words),
+                "{v}: reason {reason:?} lacks {words:?}"
+            );
+        }
     }
     let errors = listed.iter().filter(|f| f["status"] == "error").count();
     assert_eq!(errors, victims.len(), "only the damaged files fail");

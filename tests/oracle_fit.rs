@@ -1,8 +1,9 @@
 //! Oracle test of the FIT reader: every corpus FIT file that `fitparser`
 //! (an independent decoder) reads must give the same record times, positions
 //! and heart rates through `cramplab::ingest::fit::read`; the catalog's
-//! heart-rate counts must hold; damaged files must give warnings or a clear
-//! error, never a panic.
+//! heart-rate counts must hold; damaged files must keep what precedes the
+//! damage and give warnings or a clear error (tests/damage.rs mangles every
+//! corpus file and checks that nothing panics).
 //!
 //! Time zones: fitparser 0.11 renders every timestamp as `DateTime<Local>`
 //! (fitparse-rs#53). For `date_time` fields (record timestamps included) it
@@ -25,9 +26,7 @@ use fitparser::de::DecodeOption;
 use fitparser::profile::MesgNum;
 use rand::{Rng, SeedableRng};
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
-}
+use crate::common::corpus;
 
 fn fit_files() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(corpus().join("fit"))
@@ -438,34 +437,6 @@ fn every_corpus_fit_reads_or_fails_clearly() {
     }
 }
 
-#[test]
-fn mangled_fit_bytes_never_panic() {
-    // Seeded damage to small corpus files: flipped bytes, cuts, insertions.
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_260_503);
-    for file in [
-        "python-fitparse__antfs-dump.63.fit",
-        "tormoder-fit__unterminated-strings.fit",
-        "python-fitparse__garmin-fenix-5-run.fit",
-        "python-fitparse__elemnt-bolt-no-application-id-inside-developer-data-id.fit",
-        "python-fitparse__event_timestamp.fit",
-        "python-fitparse__compressed-speed-distance.fit",
-    ] {
-        let good = std::fs::read(corpus().join("fit").join(file)).unwrap();
-        for _ in 0..150 {
-            let mut b = good.clone();
-            for _ in 0..rng.random_range(1..8) {
-                let i = rng.random_range(0..b.len());
-                match rng.random_range(0..3) {
-                    0 => b[i] = rng.random(),
-                    1 => b.truncate(i.max(1)),
-                    _ => b.insert(i, rng.random()),
-                }
-            }
-            let _ = fit::read(file, &b);
-        }
-    }
-}
-
 /// Both FIT decoders on the same bytes: the direct decoder must give what
 /// the rustyfit path gives, activities, warnings and errors alike (compared
 /// through `Debug`, so a missing value must be missing in both).
@@ -536,8 +507,9 @@ fn the_direct_fit_decoder_reads_simulated_runs_exactly_as_rustyfit_does() {
 
 #[test]
 fn the_direct_fit_decoder_agrees_with_rustyfit_on_mangled_bytes() {
-    // The same seeded damage as above, on files that take the direct path:
-    // the direct decoder must either hand over to rustyfit or agree with it.
+    // Seeded damage like that of tests/damage.rs (flips, cuts, inserted
+    // bytes), on files that take the direct path: the direct decoder must
+    // either hand over to rustyfit or agree with it.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_261_126);
     let (mut direct, mut total) = (0, 0);
     for (file, tries) in [

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, FixedOffset, TimeDelta};
 use cramplab::frame;
 use cramplab::ingest::container::{self, Limits, LoadResult};
 use cramplab::timeline::{Timeline, TimelineOptions};
@@ -283,11 +284,37 @@ fn export_parquet_writes_one_partition_per_year_and_one_row_per_timeline_second(
         let part = e.path().join("part-0.parquet");
         let df = frame::read_parquet(std::fs::File::open(&part).expect("part")).expect("reads");
         rows += df.height();
-        let col = df.column("time_utc").expect("time_utc");
+        // Each activity's rows are its timeline's seconds, in order and
+        // without gaps: elapsed_s counts 0, 1, 2, … and time_utc is the
+        // activity's first time plus elapsed_s.
+        let mut start: Option<(String, DateTime<FixedOffset>)> = None;
+        let mut previous_s = 0;
         for i in 0..df.height() {
             let t = cell(&df, "time_utc", i);
             assert!(t.starts_with(&format!("{year}-")), "{t} in year={year}");
-            assert!(col.get(i).is_ok());
+            let time = DateTime::parse_from_rfc3339(&t)
+                .unwrap_or_else(|e| panic!("row {i}: time_utc {t:?} is not RFC 3339: {e}"));
+            let activity = cell(&df, "activity", i);
+            let elapsed_s: i64 = cell(&df, "elapsed_s", i).parse().expect("whole seconds");
+            match &start {
+                Some((current, first)) if *current == activity => {
+                    assert_eq!(
+                        elapsed_s,
+                        previous_s + 1,
+                        "{activity}: row {i} after {previous_s} s"
+                    );
+                    assert_eq!(
+                        time - *first,
+                        TimeDelta::seconds(elapsed_s),
+                        "{activity}: {t} at {elapsed_s} s"
+                    );
+                }
+                _ => {
+                    assert_eq!(elapsed_s, 0, "{activity} starts at second 0");
+                    start = Some((activity, time));
+                }
+            }
+            previous_s = elapsed_s;
         }
         let names: Vec<String> = df
             .get_column_names()

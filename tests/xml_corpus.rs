@@ -10,9 +10,9 @@ use chrono::{DateTime, NaiveDateTime};
 use cramplab::activity::Activity;
 use quick_xml::events::Event;
 
-/// The corpus folder (`../shared/corpus` from the crate root).
+/// The corpus folder (`tests/corpus` from the crate root).
 pub fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
 
 /// One `CATALOG.tsv` row (the columns these tests use).
