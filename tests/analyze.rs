@@ -424,3 +424,97 @@ fn analyze_help_shows_the_library_defaults() {
         );
     }
 }
+
+#[test]
+fn every_input_is_listed_in_files_and_the_terminal_counts_agree_with_the_json() {
+    // A run, a TCX course and a GPX route without times: two non-activities
+    // that a folder scan skips, each listed with its reason.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in [
+        "fit/tormoder-fit__activity-small-fenix2-run.fit",
+        "tcx/togeojson__tcx-courses.tcx",
+        "gpx/georust-gpx__strava_route_example.gpx",
+    ] {
+        let from = crate::common::corpus().join(f);
+        let name = Path::new(f).file_name().expect("a file name");
+        std::fs::copy(&from, dir.path().join(name)).expect("copy");
+    }
+    let (v, code, _) = analyze_json(&[dir.path().as_os_str()], "UTC");
+    assert_eq!(code, 0);
+    let files = v["files"].as_array().expect("files[]");
+    assert_eq!(files.len(), 3, "{files:#?}");
+    let row = |needle: &str| {
+        files
+            .iter()
+            .find(|f| f["path"].as_str().is_some_and(|p| p.contains(needle)))
+            .unwrap_or_else(|| panic!("no files[] row for {needle}: {files:#?}"))
+    };
+    assert_eq!(row("fenix2-run")["status"], "ok");
+    let course = row("tcx-courses");
+    assert_eq!(course["status"], "skipped");
+    assert!(
+        course["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("TCX course holds no activity")),
+        "{course}"
+    );
+    let route = row("strava_route_example");
+    assert_eq!(route["status"], "skipped");
+    assert!(
+        route["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("has no timestamps")),
+        "{route}"
+    );
+    assert_eq!(v["skipped_non_activities"], 2);
+
+    let out = cramplab()
+        .arg("analyze")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("cramplab: 1 activity analysed, 2 skipped, 0 failed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_p_value_below_one_in_a_thousand_prints_as_less_than_0_001_not_as_zero() {
+    // 9,999 permutations can reach p < 0.001 (999 cannot); the sample
+    // history's full-duration comparison does.
+    let args = [
+        "--bootstrap",
+        "999",
+        "--permutations",
+        "9999",
+        "--power-sims",
+        "0",
+    ];
+    let run = |json: bool| {
+        let mut cmd = cramplab();
+        cmd.arg("analyze")
+            .args(args)
+            .arg(root().join("sample-data"));
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().expect("runs").stdout
+    };
+    let v: Value = serde_json::from_slice(&run(true)).expect("JSON");
+    let full = &v["comparison"]["sensitivity"][0];
+    assert_eq!(full["label"], "full_duration");
+    let p = full["p_value"].as_f64().expect("a p-value");
+    assert!(p < 0.001, "the sample history's full-duration p is {p}");
+    let text = String::from_utf8_lossy(&run(false)).to_string();
+    let line = text
+        .lines()
+        .find(|l| l.contains("full duration"))
+        .unwrap_or_else(|| panic!("no full-duration row: {text}"));
+    assert!(line.contains("< 0.001"), "{line}");
+    assert!(
+        !text.contains("0.0000") && !text.contains("p = 0.000"),
+        "{text}"
+    );
+}
