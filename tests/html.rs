@@ -145,7 +145,7 @@ fn escape_like_page(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+        .replace('\'', "&apos;")
 }
 
 #[test]

@@ -4,20 +4,25 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use clap::Args as ClapArgs;
 use cramplab::ingest::inputs::{Content, Inputs, Limits};
 use cramplab::report::inspect::{self, Row};
 
 use super::Status;
 
-/// What `inspect` was asked to do.
-pub struct Config {
-    /// Files, archives or folders.
+/// Flags of `cramplab inspect`.
+#[derive(Debug, ClapArgs)]
+pub struct InspectArgs {
+    /// Activity files, archives or folders.
+    #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// JSON instead of text.
+    /// Print one JSON array instead of readable blocks.
+    #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(cfg: &Config) -> anyhow::Result<Status> {
+/// Run `cramplab inspect`.
+pub fn run(cfg: &InspectArgs) -> anyhow::Result<Status> {
     let mut rows: Vec<Row> = Vec::new();
     for file in Inputs::find(&cfg.paths, Limits::default()).read_all() {
         match file.content {

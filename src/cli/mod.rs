@@ -6,22 +6,7 @@ mod export;
 mod inspect;
 mod report;
 mod simulate;
-
-use std::path::PathBuf;
-use std::sync::LazyLock;
-
 use clap::{Parser, Subcommand};
-use cramplab::simulate::Params;
-
-/// `simulate --formats` default: the simulator's own mix, as `fit,gpx,tcx`.
-static DEFAULT_FORMATS: LazyLock<String> = LazyLock::new(|| {
-    Params::default()
-        .formats
-        .iter()
-        .map(|f| f.ext())
-        .collect::<Vec<_>>()
-        .join(",")
-});
 
 /// When a muscle cramp hits mid-run, does easing off the pace make it pass sooner?
 #[derive(Debug, Parser)]
@@ -40,50 +25,13 @@ enum Command {
     /// marked, and pace/HR around each cramp (text, or --html FILE).
     Report(report::ReportArgs),
     /// What a file holds: format, device, start, duration, channels, laps, pauses.
-    Inspect {
-        /// Activity files, archives or folders.
-        #[arg(required = true)]
-        paths: Vec<PathBuf>,
-        /// Print one JSON array instead of readable blocks.
-        #[arg(long)]
-        json: bool,
-    },
+    Inspect(inspect::InspectArgs),
     /// Every activity's cleaned 1 Hz track as a table (CSV: DIR/tracks.csv;
     /// Parquet: DIR/year=YYYY/part-0.parquet).
     Export(export::ExportArgs),
     /// Write simulated runs with cramps and a planted truth (FIT/GPX/TCX,
     /// cramps.csv, truth.json) to test the analysis against a known answer.
-    Simulate {
-        /// Output folder; created, and it must be empty unless --force.
-        #[arg(long)]
-        out: PathBuf,
-        /// Number of runs.
-        #[arg(long, default_value_t = Params::default().runs)]
-        runs: usize,
-        /// Seed: the same seed writes byte-identical files.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Planted ratio of slowed to kept-pace cramp durations (1 = no effect).
-        #[arg(long, default_value_t = Params::default().effect_ratio)]
-        effect: f64,
-        /// Let severity confound response and duration (severe cramps are
-        /// more often slowed, walked or stopped, and last longer).
-        #[arg(long)]
-        confound: bool,
-        /// Formats to mix (mostly FIT, some GPX, few TCX).
-        #[arg(long, value_delimiter = ',', default_value = DEFAULT_FORMATS.as_str(), value_parser = simulate::parse_format)]
-        formats: Vec<cramplab::simulate::FileFormat>,
-        /// Gzip some activity files (about 30 % of FIT, 60 % of GPX/TCX).
-        #[arg(long)]
-        gzip: bool,
-        /// Write into a non-empty folder, first removing the files a previous
-        /// simulation there listed in its truth.json.
-        #[arg(long)]
-        force: bool,
-        /// Cramps per hour of running before the late-run and pace factors.
-        #[arg(long, value_name = "PER_HOUR", default_value_t = Params::default().cramps.rate_per_hour)]
-        cramp_rate: f64,
-    },
+    Simulate(simulate::SimulateArgs),
 }
 
 /// The batch progress bar on stderr (files done, files failed, throughput),
@@ -169,27 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         Command::Analyze(a) => analyze::run(&a),
         Command::Report(r) => report::run(&r),
         Command::Export(a) => export::run(&a),
-        Command::Inspect { paths, json } => inspect::run(&inspect::Config { paths, json }),
-        Command::Simulate {
-            out,
-            runs,
-            seed,
-            effect,
-            confound,
-            formats,
-            gzip,
-            force,
-            cramp_rate,
-        } => simulate::run(&simulate::Config {
-            out,
-            runs,
-            seed,
-            effect,
-            confound,
-            formats,
-            gzip,
-            force,
-            cramp_rate,
-        }),
+        Command::Inspect(a) => inspect::run(&a),
+        Command::Simulate(a) => simulate::run(&a),
     }
 }

@@ -3,34 +3,59 @@
 //! against a known answer.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
+use clap::Args as ClapArgs;
 use cramplab::simulate::{self, FileFormat, Params};
 
 use super::Status;
 
-/// What `simulate` was asked to do.
-pub struct Config {
-    /// Output folder (created; must be empty unless `force`).
+/// `simulate --formats` default: the simulator's own mix, as `fit,gpx,tcx`.
+static DEFAULT_FORMATS: LazyLock<String> = LazyLock::new(|| {
+    Params::default()
+        .formats
+        .iter()
+        .map(|f| f.ext())
+        .collect::<Vec<_>>()
+        .join(",")
+});
+
+/// Flags of `cramplab simulate`.
+#[derive(Debug, ClapArgs)]
+pub struct SimulateArgs {
+    /// Output folder; created, and it must be empty unless --force.
+    #[arg(long)]
     pub out: PathBuf,
     /// Number of runs.
+    #[arg(long, default_value_t = Params::default().runs)]
     pub runs: usize,
-    /// Seed.
+    /// Seed: the same seed writes byte-identical files.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Planted duration ratio for slowed cramps.
+    /// Planted ratio of slowed to kept-pace cramp durations (1 = no effect).
+    #[arg(long, default_value_t = Params::default().effect_ratio)]
     pub effect: f64,
-    /// Severity confounder.
+    /// Let severity confound response and duration (severe cramps are
+    /// more often slowed, walked or stopped, and last longer).
+    #[arg(long)]
     pub confound: bool,
-    /// Formats to draw from.
+    /// Formats to mix (mostly FIT, some GPX, few TCX).
+    #[arg(long, value_delimiter = ',', default_value = DEFAULT_FORMATS.as_str(), value_parser = parse_format)]
     pub formats: Vec<FileFormat>,
-    /// Gzip some files.
+    /// Gzip some activity files (about 30 % of FIT, 60 % of GPX/TCX).
+    #[arg(long)]
     pub gzip: bool,
-    /// Replace a previous simulation in `out`.
+    /// Write into a non-empty folder, first removing the files a previous
+    /// simulation there listed in its truth.json.
+    #[arg(long)]
     pub force: bool,
-    /// Cramps per hour of running (before the late-run and pace factors).
+    /// Cramps per hour of running before the late-run and pace factors.
+    #[arg(long, value_name = "PER_HOUR", default_value_t = Params::default().cramps.rate_per_hour)]
     pub cramp_rate: f64,
 }
 
-pub fn run(cfg: &Config) -> anyhow::Result<Status> {
+/// Run `cramplab simulate`.
+pub fn run(cfg: &SimulateArgs) -> anyhow::Result<Status> {
     let mut params = Params {
         runs: cfg.runs,
         effect_ratio: cfg.effect,

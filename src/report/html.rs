@@ -16,20 +16,10 @@ use crate::timeline::Timeline;
 /// At most this many cramp panels are drawn; a note says how many were left out.
 pub const MAX_PANELS: usize = 200;
 
-/// Escape text for HTML element content and quoted attribute values.
+/// Escape text for HTML content and quoted attribute values (`&`, `<`,
+/// `>`, `"` and `'`; quick-xml's escaper).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    quick_xml::escape::escape(s).into_owned()
 }
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;\
@@ -442,7 +432,7 @@ mod tests {
     fn escaping_turns_markup_into_text() {
         assert_eq!(
             escape("<script>alert(\"x\" & 'y')</script>"),
-            "&lt;script&gt;alert(&quot;x&quot; &amp; &#39;y&#39;)&lt;/script&gt;"
+            "&lt;script&gt;alert(&quot;x&quot; &amp; &apos;y&apos;)&lt;/script&gt;"
         );
     }
 }

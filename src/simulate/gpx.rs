@@ -13,20 +13,10 @@ use super::SimRun;
 /// Garmin TrackPointExtension v1 namespace.
 pub const TPX_NS: &str = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1";
 
-/// Escape text for XML content and attribute values.
+/// Escape text for XML content and quoted attribute values (`&`, `<`,
+/// `>`, `"` and `'`; quick-xml's escaper).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    quick_xml::escape::escape(s).into_owned()
 }
 
 /// A time as the file writes it: `Z`, or the runner's offset.
