@@ -18,7 +18,7 @@ use crate::analysis::compare::{self, CompareOptions, Comparison};
 use crate::analysis::response::{self, ResponseOptions, ThresholdOptions};
 use crate::analysis::{CrampRecord, Response};
 use crate::ingest::container::{self, Limits, Outcome as LoadOutcome, Source};
-use crate::tags::{self, CrampTag, ParsedTags, Resolution, TagOptions, TagRow, TagSource};
+use crate::tags::{self, CrampTag, Resolved, TagIndex, TagOptions, TagSet, TagSource};
 use crate::timeline::{Timeline, TimelineOptions};
 
 /// Which sports are analysed.
@@ -452,78 +452,6 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
-/// Every tag row the batch will use.
-#[derive(Debug, Clone, Default)]
-pub struct TagSet {
-    /// Good rows from every tag file.
-    pub rows: Vec<TagRow>,
-    /// Bad rows (with file and line) and other tag-file warnings.
-    pub warnings: Vec<String>,
-    /// The tag files read.
-    pub files: Vec<PathBuf>,
-}
-
-/// Every `cramps.csv` under the given folders (and next to named files).
-pub fn find_tag_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            for e in walkdir::WalkDir::new(p)
-                .follow_links(true)
-                .sort_by_file_name()
-                .into_iter()
-                .flatten()
-            {
-                if e.file_type().is_file() && e.file_name().eq_ignore_ascii_case("cramps.csv") {
-                    out.push(e.path().to_path_buf());
-                }
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Read every tag file: those found under the inputs tag their folder and
-/// below; `--tags` files tag everything. An unreadable tag file stops the
-/// batch (exit 1): analysing without the runner's tags would be misleading.
-pub fn read_tags(cfg: &Config) -> Result<TagSet, BatchError> {
-    let mut rows = Vec::new();
-    let mut warnings = Vec::new();
-    let mut take = |parsed: ParsedTags| {
-        for p in &parsed.problems {
-            warnings.push(format!("{}:{}: {}", p.csv_path.display(), p.line, p.reason));
-        }
-        warnings.extend(parsed.warnings);
-        rows.extend(parsed.rows);
-    };
-    let mut read = Vec::new();
-    for f in find_tag_files(&cfg.paths) {
-        if cfg.tag_files.iter().any(|t| same_file(t, &f)) {
-            continue;
-        }
-        take(tags::read_csv_file(&f)?);
-        read.push(f);
-    }
-    for f in &cfg.tag_files {
-        take(tags::read_csv_file(f)?.for_all_activities());
-        read.push(f.clone());
-    }
-    Ok(TagSet {
-        rows,
-        warnings,
-        files: read,
-    })
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
 /// Whether two tags mark the same cramp (one recorded twice: a lap press
 /// also typed into cramps.csv, or tags of two exports of one run): onsets
 /// within 10 s, or within 30 s when either was typed in afterwards
@@ -591,7 +519,7 @@ fn range_of(v: &[f64]) -> Option<(f64, f64)> {
 /// was copied to.
 fn activity_seed(path: &str, start_ms: i64, base: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ base;
-    for b in base_name(path).bytes().chain(start_ms.to_le_bytes()) {
+    for b in tags::base_name(path).bytes().chain(start_ms.to_le_bytes()) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -670,7 +598,7 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
         rows,
         mut warnings,
         files: tag_files,
-    } = read_tags(cfg)?;
+    } = tags::read_tags(&cfg.paths, &cfg.tag_files)?;
     let discovery = container::discover(&cfg.paths);
     let mut inputs: Vec<PathBuf> = discovery
         .sources
@@ -777,7 +705,11 @@ pub fn run(cfg: &Config, on_file: &(dyn Fn(bool) + Sync)) -> Result<Batch, Batch
             }
         }
     }
-    warnings.extend(tags::check_matches(&rows, &claimed_by, &cfg.tag_options));
+    warnings.extend(
+        tags::check_matches(&rows, &claimed_by, &cfg.tag_options)
+            .iter()
+            .map(ToString::to_string),
+    );
 
     // Sort by path: output never depends on thread timing.
     reduced.sort_by(|a, b| a.file.path.cmp(&b.file.path));
@@ -903,8 +835,10 @@ fn process_source(
     for loaded in container::load(source, &cfg.limits) {
         match loaded.outcome {
             LoadOutcome::Read(acts) => {
-                let mut resolved: Vec<Resolved> =
-                    acts.iter().map(|a| resolve_rows(a, index, cfg)).collect();
+                let mut resolved: Vec<Resolved> = acts
+                    .iter()
+                    .map(|a| tags::resolve_rows(a, index, &cfg.tag_options))
+                    .collect();
                 // A row that tags one session of a multisport file is no
                 // problem for the file's other sessions.
                 let matched: std::collections::HashSet<usize> = resolved
@@ -949,105 +883,6 @@ fn richness(act: &Activity) -> (u8, usize, usize) {
     (u8::from(act.format == Format::Fit), channels, s.len())
 }
 
-/// The tag rows that belong to one activity.
-struct Resolved {
-    /// (row index, tag) for rows that tag a cramp in it.
-    found: Vec<(usize, CrampTag)>,
-    /// (row index, reason) for rows that belong to it but cannot be used.
-    problems: Vec<(usize, String)>,
-}
-
-/// Which tag rows could belong to an activity, so each activity checks a
-/// handful of rows instead of every row of every tag file (which made the
-/// batch quadratic in the size of the history).
-struct TagIndex<'a> {
-    rows: &'a [TagRow],
-    /// Rows with a `file`, by the file's base name without `.gz`.
-    by_name: std::collections::HashMap<String, Vec<usize>>,
-    /// Rows without `file`, by their start read as UTC (a local time's
-    /// true instant lies within ±14 h of that), sorted.
-    by_time: Vec<(i64, usize)>,
-}
-
-/// Widest UTC offset in use (UTC+14, Kiribati) plus a margin: a local tag
-/// time lies within this of the instant it names.
-const MAX_OFFSET_MS: i64 = 15 * 3600 * 1000;
-
-fn base_name(path: &str) -> String {
-    let p = path.trim().replace('\\', "/");
-    let name = p.rsplit('/').next().unwrap_or("");
-    match name.len().checked_sub(3) {
-        Some(k) if name.is_char_boundary(k) && name[k..].eq_ignore_ascii_case(".gz") => {
-            name[..k].to_string()
-        }
-        _ => name.to_string(),
-    }
-}
-
-impl<'a> TagIndex<'a> {
-    fn new(rows: &'a [TagRow]) -> TagIndex<'a> {
-        let mut by_name: std::collections::HashMap<String, Vec<usize>> =
-            std::collections::HashMap::new();
-        let mut by_time = Vec::new();
-        for (i, row) in rows.iter().enumerate() {
-            match (&row.file, &row.start) {
-                (Some(f), _) => by_name.entry(base_name(f)).or_default().push(i),
-                (None, tags::TimeSpec::Absolute(t)) => by_time.push((t.timestamp_millis(), i)),
-                (None, tags::TimeSpec::Local(n)) => {
-                    by_time.push((n.and_utc().timestamp_millis(), i))
-                }
-                // A relative time needs `file`; the parser already refused it.
-                (None, tags::TimeSpec::Relative(_)) => {}
-            }
-        }
-        by_time.sort_unstable();
-        TagIndex {
-            rows,
-            by_name,
-            by_time,
-        }
-    }
-
-    /// Indices of the rows that may tag `act`, ascending.
-    fn candidates(&self, act: &Activity) -> Vec<usize> {
-        let mut out: Vec<usize> = self
-            .by_name
-            .get(&base_name(&act.path))
-            .cloned()
-            .unwrap_or_default();
-        let lo = act.start_utc.timestamp_millis() - MAX_OFFSET_MS;
-        let hi = act.end_utc().timestamp_millis() + MAX_OFFSET_MS;
-        let from = self.by_time.partition_point(|&(t, _)| t < lo);
-        out.extend(
-            self.by_time[from..]
-                .iter()
-                .take_while(|&&(t, _)| t <= hi)
-                .map(|&(_, i)| i),
-        );
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-}
-
-fn resolve_rows(act: &Activity, index: &TagIndex, cfg: &Config) -> Resolved {
-    let mut r = Resolved {
-        found: Vec::new(),
-        problems: Vec::new(),
-    };
-    for i in index.candidates(act) {
-        let row = &index.rows[i];
-        match tags::resolve_for(row, act, &cfg.tag_options) {
-            Resolution::NotThis => {}
-            Resolution::Matches(tag) => r.found.push((i, tag)),
-            Resolution::Problem(reason) => r
-                .problems
-                .push((i, format!("{}: {reason}", row.location()))),
-        }
-    }
-    r
-}
-
 /// One activity: build the timeline, measure each cramp and the placebo
 /// moments, keep only the small results.
 fn reduce(
@@ -1062,10 +897,10 @@ fn reduce(
     let mut warnings = act.warnings.clone();
     let mut claims: Vec<usize> = resolved.found.iter().map(|(i, _)| *i).collect();
     claims.extend(resolved.problems.iter().map(|(i, _)| *i));
-    warnings.extend(resolved.problems.into_iter().map(|(_, w)| w));
+    warnings.extend(resolved.problems.iter().map(|(_, p)| p.to_string()));
     let mut found: Vec<CrampTag> = resolved.found.into_iter().map(|(_, t)| t).collect();
     let (infile, infile_warnings) = tags::infile_tags(&act, &cfg.tag_options);
-    warnings.extend(infile_warnings);
+    warnings.extend(infile_warnings.iter().map(ToString::to_string));
     // An in-file tag that the CSV repeats (a lap press also typed in) counts once.
     for t in infile {
         if !found.iter().any(|f| same_cramp(f, &t)) {
