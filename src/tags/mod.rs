@@ -8,7 +8,7 @@
 //! ([`parse_csv`] turns one into [`TagRow`]s; bad rows become
 //! [`TagProblem`]s with their line number, the others are kept), then for
 //! every activity the pipeline asks [`resolve_for`] about the rows a
-//! [`TagIndex`] offers it. A row answers [`Resolution::Matches`] (here is
+//! tag index offers it. A row answers [`Resolution::Matches`] (here is
 //! the cramp, in UTC), [`Resolution::NotThis`] (the row belongs elsewhere),
 //! or [`Resolution::Problem`] (the row belongs to this activity but cannot
 //! be used, with a reason the runner can act on). Finally

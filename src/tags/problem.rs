@@ -1,7 +1,13 @@
 //! Everything that can be wrong with a tag, as types, and the one place
-//! each is put into words. A message says what is wrong with which value,
-//! and how to write it instead; the values it needs travel in the variant,
-//! so code that finds a problem never assembles text.
+//! each is put into words. The values a message needs travel in the
+//! variant, so code that finds a problem never assembles text. A message
+//! says what is wrong with which value and, for most, how to write it
+//! instead; a few do not yet say the fix ([`TagProblemKind::UnreadableRow`],
+//! [`RowFault::EndNotAfterStart`], [`TagProblemKind::StartOutsideActivity`],
+//! [`TagProblemKind::EndNotAfterOnset`],
+//! [`InFileWarning::WaypointOutsideRecording`]): they keep the words the
+//! batch has always printed, because `analyze --json` carries them and
+//! moving them here was not to change its output.
 //!
 //! Where a row problem is: [`TagProblem`] renders its location in one of
 //! two styles, as the batch has always printed them. Problems found while
