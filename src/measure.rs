@@ -11,9 +11,8 @@ use crate::analysis::placebo::PlaceboMoment;
 use crate::analysis::response;
 use crate::config::{Config, SportFilter};
 use crate::duplicates::{self, Recording};
-use crate::pipeline::{Resolved, base_name};
 use crate::results::{CrampOutcome, CrampResult, FileResult, FileStatus};
-use crate::tags::{self, CrampTag, TagSource};
+use crate::tags::{self, CrampTag, Resolved, TagSource, base_name};
 use crate::timeline::Timeline;
 
 /// The placebo seed of an activity: an FNV-1a 64-bit hash of its file's
@@ -78,10 +77,10 @@ pub(crate) fn reduce(
     let mut warnings = act.warnings.clone();
     let mut claims: Vec<usize> = resolved.found.iter().map(|(i, _)| *i).collect();
     claims.extend(resolved.problems.iter().map(|(i, _)| *i));
-    warnings.extend(resolved.problems.into_iter().map(|(_, w)| w));
+    warnings.extend(resolved.problems.iter().map(|(_, p)| p.to_string()));
     let mut found: Vec<CrampTag> = resolved.found.into_iter().map(|(_, t)| t).collect();
     let (infile, infile_warnings) = tags::infile_tags(&act, &cfg.tag_options);
-    warnings.extend(infile_warnings);
+    warnings.extend(infile_warnings.iter().map(ToString::to_string));
     // An in-file tag that the CSV repeats (a lap press also typed in) counts once.
     for t in infile {
         if !found.iter().any(|f| duplicates::same_cramp(f, &t)) {

@@ -8,11 +8,9 @@
 //! result types in `results`.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::activity::Activity;
 use crate::analysis::CrampRecord;
 use crate::analysis::compare::{self, CompareOptions, Comparison};
 use crate::analysis::placebo;
@@ -22,7 +20,7 @@ use crate::duplicates::{self, Recording};
 use crate::ingest::inputs::{Content, FileContent, Inputs};
 use crate::measure::{self, Reduced, Source};
 use crate::results::{Batch, CrampOutcome, CrampResult, FileResult, FileStatus};
-use crate::tags::{self, CrampTag, ParsedTags, Resolution, TagRow};
+use crate::tags::{self, CrampTag, Resolved, TagIndex, TagSet};
 
 /// Why the batch could not run at all.
 #[derive(Debug, thiserror::Error)]
@@ -33,78 +31,6 @@ pub enum BatchError {
     /// The thread pool could not be built.
     #[error("cannot start {0} worker threads")]
     Threads(usize),
-}
-
-/// Every tag row the batch will use.
-#[derive(Debug, Clone, Default)]
-pub struct TagSet {
-    /// Good rows from every tag file.
-    pub rows: Vec<TagRow>,
-    /// Bad rows (with file and line) and other tag-file warnings.
-    pub warnings: Vec<String>,
-    /// The tag files read.
-    pub files: Vec<PathBuf>,
-}
-
-/// Every `cramps.csv` under the given folders (and next to named files).
-pub fn find_tag_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            for e in walkdir::WalkDir::new(p)
-                .follow_links(true)
-                .sort_by_file_name()
-                .into_iter()
-                .flatten()
-            {
-                if e.file_type().is_file() && e.file_name().eq_ignore_ascii_case("cramps.csv") {
-                    out.push(e.path().to_path_buf());
-                }
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Read every tag file: those found under the inputs tag their folder and
-/// below; `--tags` files tag everything. An unreadable tag file stops the
-/// batch (exit 1): analysing without the runner's tags would be misleading.
-pub fn read_tags(cfg: &Config) -> Result<TagSet, BatchError> {
-    let mut rows = Vec::new();
-    let mut warnings = Vec::new();
-    let mut take = |parsed: ParsedTags| {
-        for p in &parsed.problems {
-            warnings.push(format!("{}:{}: {}", p.csv_path.display(), p.line, p.reason));
-        }
-        warnings.extend(parsed.warnings);
-        rows.extend(parsed.rows);
-    };
-    let mut read = Vec::new();
-    for f in find_tag_files(&cfg.paths) {
-        if cfg.tag_files.iter().any(|t| same_file(t, &f)) {
-            continue;
-        }
-        take(tags::read_csv_file(&f)?);
-        read.push(f);
-    }
-    for f in &cfg.tag_files {
-        take(tags::read_csv_file(f)?.for_all_activities());
-        read.push(f.clone());
-    }
-    Ok(TagSet {
-        rows,
-        warnings,
-        files: read,
-    })
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 /// [`compare::compare`], with its analyses run on the batch's threads:
@@ -132,7 +58,7 @@ pub fn run(
         rows,
         mut warnings,
         files: tag_files,
-    } = read_tags(cfg)?;
+    } = tags::read_tags(&cfg.paths, &cfg.tag_files)?;
     let mut input_files = inputs.files_on_disk();
     input_files.extend(tag_files);
     input_files.sort();
@@ -188,7 +114,11 @@ pub fn run(
             }
         }
     }
-    warnings.extend(tags::check_matches(&rows, &claimed_by, &cfg.tag_options));
+    warnings.extend(
+        tags::check_matches(&rows, &claimed_by, &cfg.tag_options)
+            .iter()
+            .map(ToString::to_string),
+    );
 
     // Sort by path: output never depends on thread timing.
     reduced.sort_by(|a, b| a.file.path.cmp(&b.file.path));
@@ -349,7 +279,7 @@ fn process_source(
         };
         let mut resolved: Vec<Resolved> = acts
             .iter()
-            .map(|(_, a)| resolve_rows(a, index, cfg))
+            .map(|(_, a)| tags::resolve_rows(a, index, &cfg.tag_options))
             .collect();
         // A row that tags one session of a multisport file is no problem
         // for the file's other sessions.
@@ -369,105 +299,6 @@ fn process_source(
         }
     }
     (reduced, others)
-}
-
-/// The tag rows that belong to one activity.
-pub(crate) struct Resolved {
-    /// (row index, tag) for rows that tag a cramp in it.
-    pub(crate) found: Vec<(usize, CrampTag)>,
-    /// (row index, reason) for rows that belong to it but cannot be used.
-    pub(crate) problems: Vec<(usize, String)>,
-}
-
-/// Which tag rows could belong to an activity, so each activity checks a
-/// handful of rows instead of every row of every tag file (which made the
-/// batch quadratic in the size of the history).
-struct TagIndex<'a> {
-    rows: &'a [TagRow],
-    /// Rows with a `file`, by the file's base name without `.gz`.
-    by_name: std::collections::HashMap<String, Vec<usize>>,
-    /// Rows without `file`, by their start read as UTC (a local time's
-    /// true instant lies within ±14 h of that), sorted.
-    by_time: Vec<(i64, usize)>,
-}
-
-/// Widest UTC offset in use (UTC+14, Kiribati) plus a margin: a local tag
-/// time lies within this of the instant it names.
-const MAX_OFFSET_MS: i64 = 15 * 3600 * 1000;
-
-pub(crate) fn base_name(path: &str) -> String {
-    let p = path.trim().replace('\\', "/");
-    let name = p.rsplit('/').next().unwrap_or("");
-    match name.len().checked_sub(3) {
-        Some(k) if name.is_char_boundary(k) && name[k..].eq_ignore_ascii_case(".gz") => {
-            name[..k].to_string()
-        }
-        _ => name.to_string(),
-    }
-}
-
-impl<'a> TagIndex<'a> {
-    fn new(rows: &'a [TagRow]) -> TagIndex<'a> {
-        let mut by_name: std::collections::HashMap<String, Vec<usize>> =
-            std::collections::HashMap::new();
-        let mut by_time = Vec::new();
-        for (i, row) in rows.iter().enumerate() {
-            match (&row.file, &row.start) {
-                (Some(f), _) => by_name.entry(base_name(f)).or_default().push(i),
-                (None, tags::TimeSpec::Absolute(t)) => by_time.push((t.timestamp_millis(), i)),
-                (None, tags::TimeSpec::Local(n)) => {
-                    by_time.push((n.and_utc().timestamp_millis(), i))
-                }
-                // A relative time needs `file`; the parser already refused it.
-                (None, tags::TimeSpec::Relative(_)) => {}
-            }
-        }
-        by_time.sort_unstable();
-        TagIndex {
-            rows,
-            by_name,
-            by_time,
-        }
-    }
-
-    /// Indices of the rows that may tag `act`, ascending.
-    fn candidates(&self, act: &Activity) -> Vec<usize> {
-        let mut out: Vec<usize> = self
-            .by_name
-            .get(&base_name(&act.path))
-            .cloned()
-            .unwrap_or_default();
-        let lo = act.start_utc.timestamp_millis() - MAX_OFFSET_MS;
-        let hi = act.end_utc().timestamp_millis() + MAX_OFFSET_MS;
-        let from = self.by_time.partition_point(|&(t, _)| t < lo);
-        out.extend(
-            self.by_time[from..]
-                .iter()
-                .take_while(|&&(t, _)| t <= hi)
-                .map(|&(_, i)| i),
-        );
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-}
-
-fn resolve_rows(act: &Activity, index: &TagIndex, cfg: &Config) -> Resolved {
-    let mut r = Resolved {
-        found: Vec::new(),
-        problems: Vec::new(),
-    };
-    for i in index.candidates(act) {
-        let row = &index.rows[i];
-        match tags::resolve_for(row, act, &cfg.tag_options) {
-            Resolution::NotThis => {}
-            Resolution::Matches(tag) => r.found.push((i, tag)),
-            Resolution::Problem(reason) => r
-                .problems
-                .push((i, format!("{}: {reason}", row.location()))),
-        }
-    }
-    r
 }
 
 /// The statistics' view of the cramps.
