@@ -1,5 +1,5 @@
 //! How fast the GPX and TCX readers are, next to the floor they cannot beat:
-//! a bare quick-xml event pass over the same bytes. DESIGN.md §2 asks for a
+//! a bare quick-xml event pass over the same bytes. docs/METHOD.md §2 asks for a
 //! streaming quick-xml reader because the `gpx` crate is ~10x slower; that
 //! crate is measured too. Run with
 //! `cargo bench --bench ingest_xml -- --warm-up-time 1 --measurement-time 3`.

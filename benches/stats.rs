@@ -18,7 +18,7 @@ use rand_distr::{Distribution, LogNormal};
 
 /// Runs in the simulated table.
 const RUNS: u32 = 1_000;
-/// The landmark: end of the response window, seconds after onset (DESIGN §3).
+/// The landmark: end of the response window, seconds after onset (docs/METHOD.md §3).
 const LANDMARK_S: f64 = 18.0;
 
 /// A seeded table of ~2,500 cramps shaped like a real history: 0–5 cramps a

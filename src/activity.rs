@@ -73,7 +73,7 @@ impl Sport {
     }
 
     /// Whether cramplab analyses this sport by default (a file that states
-    /// no sport counts as running, DESIGN.md §2).
+    /// no sport counts as running, docs/METHOD.md §2).
     pub fn is_running(&self) -> bool {
         matches!(self, Sport::Running | Sport::Unknown)
     }
@@ -366,7 +366,7 @@ impl ActivityMeta {
 }
 
 /// A gap longer than this (seconds) across which the position moved less
-/// than [`GAP_PAUSE_MAX_MOVE_M`] is a pause in GPX/TCX (DESIGN.md §2).
+/// than [`GAP_PAUSE_MAX_MOVE_M`] is a pause in GPX/TCX (docs/METHOD.md §2).
 pub const GAP_PAUSE_MIN_S: f64 = 10.0;
 /// The longest activity analysed as one run: 7 days, past the longest
 /// single-stage mountain ultras (Tor des Géants' 150 h cut-off,
@@ -646,7 +646,7 @@ fn column(samples: &[RawSample], get: impl Fn(&RawSample) -> Option<f64>) -> Opt
 }
 
 /// Gaps over [`GAP_PAUSE_MIN_S`] across which the position moved less than
-/// [`GAP_PAUSE_MAX_MOVE_M`] (DESIGN.md §2). Without positions, the device's
+/// [`GAP_PAUSE_MAX_MOVE_M`] (docs/METHOD.md §2). Without positions, the device's
 /// distance decides; with neither, a gap is not called a pause.
 fn gap_pauses(s: &Samples) -> Vec<Pause> {
     let mut out = Vec::new();

@@ -1,6 +1,6 @@
 //! The windows around a cramp: what the runner's pace and heart rate did
 //! before and after the tagged onset, measured on the 1 Hz [`Timeline`]
-//! (DESIGN.md §3, rows *baseline window*, *response window*, *slowdown*,
+//! (docs/METHOD.md §3, rows *baseline window*, *response window*, *slowdown*,
 //! *HR features*, *threshold T*). The same measurement is taken at random
 //! non-cramp moments ([`placebo_moments`]) so each runner's ordinary pace
 //! wobble sets their own threshold for "slowed", and the seconds around each
@@ -85,7 +85,7 @@ fn window_setting(w: &RelWindow) -> String {
     format!("{:+} s to {:+} s", w.from_s, w.to_s)
 }
 
-/// How the windows around a cramp are measured. Defaults follow DESIGN.md
+/// How the windows around a cramp are measured. Defaults follow docs/METHOD.md
 /// §3; each field becomes a command-line flag.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowOptions {
@@ -396,7 +396,7 @@ fn cadence_lock(tl: &Timeline, onset_s: f64, opts: &WindowOptions) -> bool {
     false
 }
 
-/// One second of the `cramp_windows` table (DESIGN.md §4); the caller adds
+/// One second of the `cramp_windows` table (docs/METHOD.md §4); the caller adds
 /// the `cramp_id`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct WindowSample {
@@ -414,7 +414,7 @@ pub struct WindowSample {
     pub paused: bool,
 }
 
-/// Default rows of the `cramp_windows` table: −180…+300 s (DESIGN.md §4).
+/// Default rows of the `cramp_windows` table: −180…+300 s (docs/METHOD.md §4).
 pub const CRAMP_WINDOW_TABLE_S: std::ops::RangeInclusive<i32> = -180..=300;
 
 /// The 1 Hz rows around `onset_s` (rounded to the nearest second) for each
@@ -445,7 +445,7 @@ pub fn window_samples(
         .collect()
 }
 
-/// How the random non-cramp moments are drawn (DESIGN.md §3, *threshold T*).
+/// How the random non-cramp moments are drawn (docs/METHOD.md §3, *threshold T*).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceboOptions {
     /// Moments per run. 200.
@@ -554,7 +554,7 @@ pub fn draw_placebo(
 }
 
 /// [`placebo_candidates`] then [`draw_placebo`]: the random moments that
-/// set the runner's own threshold T and the placebo check (DESIGN.md §3).
+/// set the runner's own threshold T and the placebo check (docs/METHOD.md §3).
 /// The caller derives `seed` from the activity (e.g. its path) so results
 /// do not depend on thread order.
 pub fn placebo_moments(

@@ -1,7 +1,7 @@
 //! The plain configuration the library sees (as fd's `Config`): what the
 //! command line asked for, turned into the option structs of each stage
 //! before any library code runs. Each stage's options keep their own
-//! defaults (DESIGN.md §3) and describe themselves for the settings table
+//! defaults (docs/METHOD.md §3) and describe themselves for the settings table
 //! a report prints; this module only gathers them and adds what belongs to
 //! no single stage (inputs, tag files, sport, threads).
 
@@ -19,7 +19,7 @@ use crate::timeline::TimelineOptions;
 /// Which sports are analysed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum SportFilter {
-    /// Running of any kind, and files that state no sport (DESIGN.md §2).
+    /// Running of any kind, and files that state no sport (docs/METHOD.md §2).
     #[default]
     Running,
     /// Every activity.
@@ -94,7 +94,7 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults of DESIGN.md §3 for the given inputs.
+    /// Defaults of docs/METHOD.md §3 for the given inputs.
     pub fn new(paths: Vec<PathBuf>) -> Config {
         Config {
             paths,

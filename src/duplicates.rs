@@ -1,6 +1,6 @@
 //! Duplicates: the same run recorded or exported twice (a watch's FIT and
 //! the phone app's GPX, Garmin's and Strava's copy), and the same cramp
-//! tagged twice (a lap press also typed into cramps.csv). DESIGN.md §2:
+//! tagged twice (a lap press also typed into cramps.csv). docs/METHOD.md §2:
 //! activities overlapping in time by more than half are one run, analysed
 //! once from the richest recording.
 
@@ -104,7 +104,7 @@ pub fn find(recs: &[Recording]) -> Vec<(usize, usize)> {
 /// Whether two tags mark the same cramp (one recorded twice: a lap press
 /// also typed into cramps.csv, or tags of two exports of one run): onsets
 /// within 10 s, or within 30 s when either was typed in afterwards
-/// (typed-in onsets are off by up to ±20 s, DESIGN.md §2).
+/// (typed-in onsets are off by up to ±20 s, docs/METHOD.md §2).
 pub fn same_cramp(a: &CrampTag, b: &CrampTag) -> bool {
     let limit_s = if a.approx || b.approx { 30 } else { 10 };
     (a.onset_utc - b.onset_utc).num_seconds().abs() <= limit_s

@@ -1,5 +1,5 @@
 //! `cramplab export`: every activity's cleaned 1 Hz track as a table
-//! (DESIGN.md §4), streamed one activity at a time so a history of
+//! (docs/METHOD.md §4), streamed one activity at a time so a history of
 //! thousands of runs never sits in memory.
 //!
 //! - CSV: one file, `DIR/tracks.csv`, the header once and then each

@@ -1,4 +1,4 @@
-//! The one place that knows polars: the tables of DESIGN.md §4 as
+//! The one place that knows polars: the tables of docs/METHOD.md §4 as
 //! DataFrames (`cramp_results`, `run_summary`, `cramp_windows` from a
 //! [`Batch`]; 1 Hz tracks from a [`Timeline`] for `export`), and writing
 //! them as CSV or Parquet. Keeping polars behind this module keeps the rest

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // clap exits with 2 on a usage error; DESIGN.md §4 keeps 2 for "some
+    // clap exits with 2 on a usage error; docs/METHOD.md §4 keeps 2 for "some
     // inputs failed", so a bad command line is 1 like anything else that
     // stops before work begins.
     let args = match cli::Args::try_parse() {

@@ -2,7 +2,7 @@
 //! written whole or not at all (a temporary name in the same folder, then a
 //! rename), no output ever replaces a file that was read as input (not even
 //! with `--force`), and any other existing file is replaced only with
-//! `--force` (DESIGN.md §4).
+//! `--force` (docs/METHOD.md §4).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 //! whatever rate and quirks the watch recorded at. This module resamples an
 //! [`Activity`] onto that grid, marks pauses, cleans speed, and computes the
 //! grade and the grade-adjusted speed (GAP) that the method compares
-//! (DESIGN.md §3, rows *timeline*, *speed* and *grade-adjusted speed*).
+//! (docs/METHOD.md §3, rows *timeline*, *speed* and *grade-adjusted speed*).
 //!
 //! Index `i` of every channel is elapsed second `i` (wall-clock seconds since
 //! the activity's `start_utc`, pauses included). Missing values are `NaN`.
@@ -27,12 +27,12 @@ pub fn minetti_cost_j_per_kg_m(grade: f64) -> f64 {
 }
 
 /// Grade-adjusted speed: the flat speed with the same metabolic cost,
-/// GAP = speed · Cr(g) / Cr(0) (Minetti et al. 2002; DESIGN.md §3).
+/// GAP = speed · Cr(g) / Cr(0) (Minetti et al. 2002; docs/METHOD.md §3).
 pub fn grade_adjusted_speed_mps(speed_mps: f64, grade: f64) -> f64 {
     speed_mps * minetti_cost_j_per_kg_m(grade) / MINETTI_FLAT_COST_J_PER_KG_M
 }
 
-/// How the timeline is built. Defaults follow DESIGN.md §3; each field
+/// How the timeline is built. Defaults follow docs/METHOD.md §3; each field
 /// becomes a command-line flag.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimelineOptions {
@@ -164,7 +164,7 @@ fn block_variance(v: &[f64], paused: &[bool]) -> f64 {
 
 impl Timeline {
     /// Resample `act` onto a 1 Hz grid `t = 0, 1, …, ⌊last elapsed⌋` and
-    /// clean it (see [`TimelineOptions`] and DESIGN.md §3). Pure and O(n).
+    /// clean it (see [`TimelineOptions`] and docs/METHOD.md §3). Pure and O(n).
     pub fn build(act: &Activity, opts: &TimelineOptions) -> Timeline {
         let s = &act.samples;
         let n = match s.elapsed_s.last() {
@@ -281,7 +281,7 @@ impl Timeline {
     }
 
     /// Whether second `i` is moving: not paused and speed known
-    /// (the samples the baseline window averages, DESIGN.md §3).
+    /// (the samples the baseline window averages, docs/METHOD.md §3).
     pub fn is_moving(&self, i: usize) -> bool {
         !self.paused[i] && self.speed_mps[i].is_finite()
     }
@@ -389,7 +389,7 @@ fn speed_from_distance(d: &[f64]) -> Vec<f64> {
 }
 
 /// Blank speeds that differ from the previous accepted one by more than
-/// `max_accel_mps2` per second in between (DESIGN.md §3: reject
+/// `max_accel_mps2` per second in between (docs/METHOD.md §3: reject
 /// accelerations > 3 m/s²). The rule runs forwards and backwards in time and
 /// blanks what either direction rejects: forwards alone accepts the later
 /// seconds of a glitch lasting a few seconds (the allowed change grows with

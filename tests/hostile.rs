@@ -153,7 +153,7 @@ fn a_real_600_mb_gzip_bomb_is_refused_by_the_binary_with_exit_status_2() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bomb.gpx.gz");
     // Stream 600 MiB of zeros through the encoder in 1 MiB blocks (about
-    // 600 KiB compressed): past the default 512 MB limit of DESIGN.md.
+    // 600 KiB compressed): past the default 512 MB limit (docs/METHOD.md §2).
     let mut e = flate2::write::GzEncoder::new(
         std::fs::File::create(&path).expect("create"),
         flate2::Compression::fast(),

@@ -1,7 +1,7 @@
 """The pipeline a Python user writes today for cramplab's job, as the peer in
 bench/batch.sh: read every FIT (fitdecode, or Garmin's garmin-fit-sdk with
 --fit-lib garmin) and GPX (gpxpy) file, resample to 1 Hz with pandas, cut the
-windows of DESIGN.md section 3 around each tagged cramp from cramps.csv (and
+windows of docs/METHOD.md §3 around each tagged cramp from cramps.csv (and
 GPX "cramp" waypoints), and compute the per-cramp numbers: mean speed in the
 baseline window (-120..-15 s), mean speed in the response window (+3..+18 s,
 paused/missing seconds as 0) and slowdown_pct = 100 * (1 - response/baseline).
@@ -28,7 +28,7 @@ import pandas as pd
 FIT_EPOCH_S = 631065600  # 1989-12-31T00:00:00Z, FIT SDK "date_time" origin
 SEMICIRCLE_DEG = 180.0 / 2**31  # FIT SDK: degrees = semicircles * 180 / 2^31
 EARTH_RADIUS_M = 6371008.8  # IUGG mean Earth radius
-BASELINE_S = (-120, -15)  # DESIGN.md section 3
+BASELINE_S = (-120, -15)  # docs/METHOD.md §3
 RESPONSE_S = (3, 18)
 MIN_BASELINE_MOVING = 60
 MAX_GAP_S = 10  # interpolate gaps up to 10 s

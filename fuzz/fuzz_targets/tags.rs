@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = e.to_string();
         }
     }
-    // Each line also as a lone time (the forms of DESIGN.md §2).
+    // Each line also as a lone time (the forms of docs/METHOD.md §2).
     for line in text.lines().take(64) {
         match cramplab::tags::TimeSpec::parse(line) {
             // Display must not panic either (it is used in messages).

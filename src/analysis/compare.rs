@@ -1,4 +1,4 @@
-//! From a table of cramps to DESIGN §4's `comparison` object: selects the
+//! From a table of cramps to docs/METHOD.md §4's `comparison` object: selects the
 //! cramps each analysis uses (primary, secondary, sensitivity), stratifies by
 //! severity, and puts the estimate, its uncertainty, the test, the
 //! dose–response and the detectable ratio next to the verdict.
@@ -11,7 +11,7 @@ use super::stats::{self, BootstrapUnit, PowerSettings, Stratum};
 use super::verdict::{self, Evidence, Rules, Verdict};
 use super::{CrampRecord, Response};
 
-/// Settings of the comparison (DESIGN §3 defaults).
+/// Settings of the comparison (docs/METHOD.md §3 defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CompareOptions {
     /// Bootstrap resamples of whole runs (10,000).
@@ -200,7 +200,7 @@ impl AnalysisSpec {
     }
 }
 
-/// One comparison of cramp durations (DESIGN §4 `comparison`). Every
+/// One comparison of cramp durations (docs/METHOD.md §4 `comparison`). Every
 /// number that cannot be computed is `None` (JSON `null`), never NaN.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {

@@ -4,7 +4,7 @@
 //!
 //! Everything here is pure — slices in, values out, no I/O, no clocks, no
 //! threads — and every random stream is seeded, so the same table always
-//! gives the same report. The method is DESIGN §3; the output is §4's
+//! gives the same report. The method is docs/METHOD.md §3; the output is §4's
 //! `comparison` object.
 
 pub mod compare;

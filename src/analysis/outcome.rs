@@ -1,9 +1,9 @@
-//! Which outcome each cramp contributes (DESIGN.md §3, row *outcome*): the
+//! Which outcome each cramp contributes (docs/METHOD.md §3, row *outcome*): the
 //! time a cramp lasted beyond the landmark (the end of the response
 //! window) among cramps still going then, and why the others are counted
 //! but not compared.
 
-/// Which outcome a cramp contributes (DESIGN.md §3, *outcome*).
+/// Which outcome a cramp contributes (docs/METHOD.md §3, *outcome*).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CrampOutcome {

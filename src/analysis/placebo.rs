@@ -1,5 +1,5 @@
 //! Placebo moments: random non-cramp moments of each run, measured and
-//! classified exactly as cramps are (DESIGN.md §3, rows *threshold T* and
+//! classified exactly as cramps are (docs/METHOD.md §3, rows *threshold T* and
 //! *placebo check*). Their running slowdowns set the threshold T; the share
 //! of them that T calls slowed is the placebo check, near 5 % when T is
 //! the 95th percentile.

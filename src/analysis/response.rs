@@ -1,12 +1,12 @@
 //! Response classes: what the runner did after a cramp began — kept pace,
-//! slowed, walked, stopped (DESIGN.md §3, row *response class*). The same
+//! slowed, walked, stopped (docs/METHOD.md §3, row *response class*). The same
 //! code classifies cramps and the placebo moments that set the threshold T
 //! ([`super::threshold`], [`super::placebo`]).
 
 use super::Response;
 use crate::align::Observation;
 
-/// Cut-offs of the response classes. Defaults follow DESIGN.md §3; each
+/// Cut-offs of the response classes. Defaults follow docs/METHOD.md §3; each
 /// field becomes a command-line flag.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseOptions {

@@ -492,7 +492,7 @@ pub struct Stratum<'a> {
 
 /// Weight of a stratum with group sizes n₁, n₂ when combining stratum
 /// estimates: n₁n₂/(n₁ + n₂) = 1/(1/n₁ + 1/n₂), proportional to the inverse
-/// variance of a two-sample location estimate (DESIGN §3 "effect"; the same
+/// variance of a two-sample location estimate (docs/METHOD.md §3 "effect"; the same
 /// weighting as van Elteren 1960, Bull. Int. Stat. Inst. 37:351).
 pub fn stratum_weight(n1: f64, n2: f64) -> f64 {
     n1 * n2 / (n1 + n2)

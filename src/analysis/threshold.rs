@@ -1,10 +1,10 @@
-//! The runner's own threshold T for "slowed" (DESIGN.md §3, row *threshold
+//! The runner's own threshold T for "slowed" (docs/METHOD.md §3, row *threshold
 //! T*): how far their pace wobbles at random non-cramp moments sets how
 //! much slowing counts as a response, measured per run.
 
 use super::stats;
 
-/// How the personal threshold T is set (DESIGN.md §3).
+/// How the personal threshold T is set (docs/METHOD.md §3).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThresholdOptions {
     /// Percentile of the placebo slowdowns. 95.

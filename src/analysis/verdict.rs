@@ -1,4 +1,4 @@
-//! The verdict tiers of DESIGN §3 and the one plain sentence that reports a
+//! The verdict tiers of docs/METHOD.md §3 and the one plain sentence that reports a
 //! comparison: "associated with", never "caused", and never "no effect" just
 //! because a test was not significant.
 
@@ -8,7 +8,7 @@ use super::Response;
 use super::compare::Outcome;
 
 /// What a comparison can honestly conclude, first matching tier wins
-/// (DESIGN §3 "Verdict tiers").
+/// (docs/METHOD.md §3 "Verdict tiers").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -80,7 +80,7 @@ impl Evidence {
     }
 }
 
-/// The verdict, tiers in DESIGN's order (first match wins).
+/// The verdict, tiers in the order of docs/METHOD.md §3, *Verdict tiers* (first match wins).
 pub fn decide(e: &Evidence, rules: &Rules) -> Verdict {
     if e.n_group < rules.min_group_n
         || e.n_reference < rules.min_group_n
@@ -184,7 +184,7 @@ fn outcome_note(outcome: Outcome, rules: &Rules) -> String {
     }
 }
 
-/// The sentence that reports a comparison (DESIGN §3 "wording").
+/// The sentence that reports a comparison (docs/METHOD.md §3 "wording").
 pub fn summary(
     verdict: Verdict,
     e: &Evidence,

@@ -46,7 +46,7 @@ pub struct AnalyzeArgs {
     /// that state no sport), all, or a sport name.
     #[arg(long, value_name = "SPORT", default_value_t = SportFilter::default(), value_parser = parse_sport)]
     sport: SportFilter,
-    /// Print one JSON document (DESIGN.md §4) instead of the text summary.
+    /// Print one JSON document (docs/METHOD.md §4) instead of the text summary.
     #[arg(long)]
     json: bool,
     /// Write a self-contained HTML report (verdict, charts, every cramp, settings).

@@ -102,7 +102,7 @@ pub enum Status {
 }
 
 impl Status {
-    /// The process exit code (DESIGN.md §4).
+    /// The process exit code (docs/METHOD.md §4).
     pub fn code(self) -> u8 {
         match self {
             Status::Ok => 0,

@@ -55,7 +55,7 @@ const FIT_MIN_ABSOLUTE_TIME: u32 = 0x1000_0000;
 const DEG_PER_SEMICIRCLE: f64 = 180.0 / 2_147_483_648.0;
 
 /// Largest plausible UTC offset: the zones in use run from UTC-12 to UTC+14
-/// (IANA tz database, Pacific/Kiritimati), DESIGN.md §2 bounds it at ±14 h.
+/// (IANA tz database, Pacific/Kiritimati), docs/METHOD.md §2 bounds it at ±14 h.
 const MAX_UTC_OFFSET_S: i64 = 14 * 3600;
 
 /// Every zone in use is a whole number of quarter hours from UTC (Nepal

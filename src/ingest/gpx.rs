@@ -26,7 +26,7 @@ pub const MIN_TIMED_SHARE: f64 = 0.10;
 const GPS_EPOCH_MS: i64 = 315_964_800_000;
 
 /// Running cadence in files is strides (one foot's revolutions) per minute;
-/// steps per minute is twice that (DESIGN.md §2). Pedalling rpm is doubled
+/// steps per minute is twice that (docs/METHOD.md §2). Pedalling rpm is doubled
 /// alike, so `cadence_spm` always counts single-leg movements.
 const STEPS_PER_REVOLUTION: f64 = 2.0;
 

@@ -16,7 +16,7 @@ use crate::error::IngestError;
 
 /// `RunCadence` (and `Cadence`, which devices also use for running) counts
 /// strides (one foot's revolutions) per minute; steps per minute is twice
-/// that (DESIGN.md §2). Pedalling rpm is doubled alike, so `cadence_spm`
+/// that (docs/METHOD.md §2). Pedalling rpm is doubled alike, so `cadence_spm`
 /// always counts single-leg movements.
 const STEPS_PER_REVOLUTION: f64 = 2.0;
 

@@ -391,7 +391,7 @@ pub fn error_at(reader: &NsPull<'_>) -> u64 {
 }
 
 /// The UTC offsets a document's times were written with: the first is the
-/// recording's own (DESIGN.md §2, local time for tags); later ones that
+/// recording's own (docs/METHOD.md §2, local time for tags); later ones that
 /// differ are counted for a warning. Shared by the GPX and TCX readers.
 #[derive(Debug, Default)]
 pub struct Offsets {

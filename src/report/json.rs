@@ -1,4 +1,4 @@
-//! `analyze --json`: one document, `"version": 1` (DESIGN.md §4). Unknown
+//! `analyze --json`: one document, `"version": 1` (docs/METHOD.md §4). Unknown
 //! values are `null`, never NaN; times are RFC 3339 UTC.
 
 use serde_json::{Value, json};

@@ -1,5 +1,5 @@
 //! `analyze --csv DIR` / `--parquet DIR`: the batch as three tables in a
-//! folder (DESIGN.md §4) — `cramp_results`, `run_summary` and
+//! folder (docs/METHOD.md §4) — `cramp_results`, `run_summary` and
 //! `cramp_windows`, each `.csv` or `.parquet`. Unlike the single-document
 //! [`super::Exporter`]s this writes several files, so it lives beside them
 //! rather than behind the trait; the DataFrames and encodings are in

@@ -1,6 +1,6 @@
 //! How a runner tags cramps — a lap-button press at the moment, or a time
 //! typed in afterwards, sometimes a waypoint on the watch — and the
-//! `cramps.csv` they end up keeping (DESIGN.md §2 columns and time forms).
+//! `cramps.csv` they end up keeping (docs/METHOD.md §2 columns and time forms).
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;

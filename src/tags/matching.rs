@@ -19,7 +19,7 @@ use crate::activity::Activity;
 /// How far (seconds) a resolved onset may fall outside an activity's first
 /// and last sample and still belong to it: a tag marked as the watch stops
 /// lands a sample interval (1 s, or several with "smart" recording) after
-/// the last sample. Our choice; DESIGN.md says "more than a few seconds".
+/// the last sample. Our choice (docs/METHOD.md §2, *Matching*).
 pub const SPAN_TOLERANCE_S: f64 = 5.0;
 
 /// Whether an instant lies within the activity's recording (± [`SPAN_TOLERANCE_S`]).

@@ -15,7 +15,7 @@
 //! [`check_matches`] reports rows that no activity, or several, claimed.
 //! [`infile_tags`] reads the tags an activity file carries itself.
 //!
-//! Time forms (DESIGN.md §2): absolute RFC 3339 (`2026-05-03T08:42:10+02:00`,
+//! Time forms (docs/METHOD.md §2): absolute RFC 3339 (`2026-05-03T08:42:10+02:00`,
 //! `…Z`), local wall-clock (`2026-05-03 08:42:10`, read with `--tz` or the
 //! activity's own UTC offset) and relative to the activity's start (`+41:30`,
 //! `+1:05:00`, `+95`). Nothing here reads the machine's time zone.
@@ -61,7 +61,7 @@ pub use self::time::{MAX_SPAN_S, TimeReading, TimeSpec, timer_to_elapsed_s};
 use self::time::seconds_between;
 
 /// When a row gives both `end` and `duration`, they must agree within this
-/// many seconds (DESIGN.md §2).
+/// many seconds (docs/METHOD.md §2).
 pub const END_DURATION_AGREEMENT_S: f64 = 5.0;
 
 /// The options that change how tags resolve (`--tz`, `--timer-offsets`,

@@ -424,7 +424,7 @@ impl fmt::Display for RowFault {
     }
 }
 
-/// Why a cell is not one of the time forms of DESIGN.md §2.
+/// Why a cell is not one of the time forms of docs/METHOD.md §2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimeError {
     /// `+…` that is not seconds, m:ss or h:mm:ss.

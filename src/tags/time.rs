@@ -1,4 +1,4 @@
-//! Tag times: the forms a runner may write (DESIGN.md §2), and placing each
+//! Tag times: the forms a runner may write (docs/METHOD.md §2), and placing each
 //! in UTC for one activity — a local time with `--tz` or the file's own
 //! offset (and what a DST change does to it), a relative time as wall-clock
 //! or timer time. Also the formatting that messages show times in. Nothing
@@ -34,7 +34,7 @@ pub enum TimeSpec {
 }
 
 impl TimeSpec {
-    /// Parse one of the time forms of DESIGN.md §2; the error says which
+    /// Parse one of the time forms of docs/METHOD.md §2; the error says which
     /// forms are accepted.
     pub fn parse(text: &str) -> Result<TimeSpec, TimeError> {
         let s = text.trim();
