@@ -45,6 +45,17 @@ pub enum IngestError {
         /// The path.
         path: String,
     },
+    /// The name says one format, and the first bytes cannot begin a file of
+    /// it (a renamed PDF, an empty file).
+    #[error("{path}: not a {format} file ({start})")]
+    NotThisFormat {
+        /// The path.
+        path: String,
+        /// The format its name says (`GPX`).
+        format: &'static str,
+        /// What it starts with instead (`it starts with `%PDF`, as a PDF does`).
+        start: String,
+    },
     /// The file's kind is not one cramplab reads.
     #[error(
         "{path}: unknown file type (cramplab reads .fit, .gpx, .tcx, each also as .gz, and .zip archives)"
@@ -64,7 +75,7 @@ pub enum IngestError {
         limit_mb: u64,
     },
     /// A zip archive that could not be read.
-    #[error("{path}: damaged zip archive: {reason}")]
+    #[error("{path}: not a readable zip archive ({reason})")]
     Archive {
         /// The path.
         path: String,

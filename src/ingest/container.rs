@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
 
-use super::{format_from_content, format_from_name, read_bytes};
+use super::{detect, format_from_name, read_bytes};
 use crate::activity::Activity;
 use crate::error::IngestError;
 
@@ -208,12 +208,8 @@ fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
             path: shown.to_string(),
             source,
         })
-        .and_then(|f| {
-            zip::ZipArchive::new(BufReader::new(f)).map_err(|e| IngestError::Archive {
-                path: shown.to_string(),
-                reason: e.to_string(),
-            })
-        }) {
+        .and_then(|f| zip::ZipArchive::new(BufReader::new(f)).map_err(|e| zip_error(shown, &e)))
+    {
         Ok(a) => a,
         Err(e) => {
             d.failures.push((shown.to_string(), e));
@@ -350,6 +346,31 @@ pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
     out
 }
 
+/// What the zip reader's error means for the user, not its internals.
+fn zip_error(shown: &str, e: &zip::result::ZipError) -> IngestError {
+    use zip::result::ZipError;
+    let reason = match e {
+        ZipError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            "it is cut short, or not a zip archive at all".to_string()
+        }
+        ZipError::Io(io) => format!("reading it failed: {io}"),
+        ZipError::InvalidArchive(_) => {
+            "it is damaged or cut short, or not a zip archive at all".to_string()
+        }
+        ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED) | ZipError::InvalidPassword => {
+            "it is password-protected; unzip it first".to_string()
+        }
+        ZipError::UnsupportedArchive(what) => {
+            format!("it uses a zip feature cramplab cannot read ({what}); unzip it first")
+        }
+        other => other.to_string(),
+    };
+    IngestError::Archive {
+        path: shown.to_string(),
+        reason,
+    }
+}
+
 fn read_zip_entry(
     archive: &Path,
     index: usize,
@@ -360,10 +381,7 @@ fn read_zip_entry(
         path: shown.to_string(),
         source,
     })?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(f)).map_err(|e| IngestError::Archive {
-        path: shown.to_string(),
-        reason: e.to_string(),
-    })?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(f)).map_err(|e| zip_error(shown, &e))?;
     zip_entry_bytes(&mut zip, index, limits, shown)
 }
 
@@ -373,10 +391,7 @@ fn zip_entry_bytes<R: Read + Seek>(
     limits: &Limits,
     shown: &str,
 ) -> Result<Vec<u8>, IngestError> {
-    let entry = zip.by_index(index).map_err(|e| IngestError::Archive {
-        path: shown.to_string(),
-        reason: e.to_string(),
-    })?;
+    let entry = zip.by_index(index).map_err(|e| zip_error(shown, &e))?;
     if entry.size() > limits.max_entry_bytes {
         return Err(IngestError::TooLarge {
             path: shown.to_string(),
@@ -399,14 +414,8 @@ fn load_bytes(
         load_nested_zip(shown, bytes, limits, depth + 1, out);
         return;
     }
-    let result = gunzip_if_needed(bytes, limits.max_entry_bytes, shown).and_then(|b| {
-        let format = format_from_content(&b)
-            .or_else(|| format_from_name(shown))
-            .ok_or_else(|| IngestError::UnknownFormat {
-                path: shown.to_string(),
-            })?;
-        read_bytes(shown, &b, format)
-    });
+    let result = gunzip_if_needed(bytes, limits.max_entry_bytes, shown)
+        .and_then(|b| read_bytes(shown, &b, detect(shown, &b)?));
     let result = match result {
         Ok(mut acts) => {
             if let Some(hint) = sport_hint {
@@ -440,7 +449,7 @@ fn load_nested_zip(
             result: LoadResult::Failed(IngestError::Archive {
                 path: shown.to_string(),
                 reason: format!(
-                    "zip archives nested deeper than {} levels",
+                    "zip archives nested deeper than {} levels are refused",
                     limits.max_zip_depth
                 ),
             }),
@@ -452,10 +461,7 @@ fn load_nested_zip(
         Err(e) => {
             out.push(Loaded {
                 display: shown.to_string(),
-                result: LoadResult::Failed(IngestError::Archive {
-                    path: shown.to_string(),
-                    reason: e.to_string(),
-                }),
+                result: LoadResult::Failed(zip_error(shown, &e)),
             });
             return;
         }
@@ -511,6 +517,29 @@ mod tests {
                 assert!(e.to_string().contains("bomb.gpx.gz"), "{e}")
             }
             other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_damaged_zip_is_not_a_readable_zip_archive_in_plain_words() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, bytes) in [
+            ("cut.zip", &b"PK\x03\x04 the rest was lost"[..]),
+            ("tiny.zip", b"PK"),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).expect("write");
+            let d = discover(std::slice::from_ref(&path));
+            let (_, e) = &d.failures[0];
+            let text = e.to_string();
+            assert!(
+                text.contains(&format!("{name}: not a readable zip archive (it ")),
+                "{text}"
+            );
+            assert!(
+                !text.contains("EOCD") && !text.contains("i/o error"),
+                "{text}"
+            );
         }
     }
 
