@@ -72,11 +72,17 @@ impl Exporter for Terminal {
     }
 }
 
-/// Whether to colour the report: only when stdout is a terminal and
-/// `NO_COLOR` is unset or empty (<https://no-color.org>).
+/// Whether to colour the report (and bold its headers): only when stdout is
+/// a terminal, `NO_COLOR` is unset or empty (<https://no-color.org>) and
+/// `TERM` is not `dumb` (a terminal that shows escape codes as text).
 pub fn use_color() -> bool {
     use std::io::IsTerminal;
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    std::io::stdout().is_terminal() && color_allowed(|k| std::env::var_os(k))
+}
+
+/// The environment's part of [`use_color`], `var` looking a variable up.
+fn color_allowed(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    var("NO_COLOR").is_none_or(|v| v.is_empty()) && var("TERM").is_none_or(|t| t != "dumb")
 }
 
 /// Widest line of the tables, in columns.
@@ -309,5 +315,28 @@ fn write_warnings(s: &mut String, b: &Batch) {
     }
     if b.warnings.len() > 15 {
         let _ = writeln!(s, "  … and {} more", b.warnings.len() - 15);
+    }
+}
+
+#[cfg(test)]
+mod color_tests {
+    use super::color_allowed;
+    use std::ffi::OsString;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let pairs: Vec<(String, OsString)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn colour_is_off_for_a_dumb_terminal_and_with_no_color() {
+        assert!(color_allowed(env(&[("TERM", "xterm-256color")])));
+        assert!(color_allowed(env(&[])));
+        assert!(color_allowed(env(&[("NO_COLOR", "")])));
+        assert!(!color_allowed(env(&[("TERM", "dumb")])));
+        assert!(!color_allowed(env(&[("NO_COLOR", "1"), ("TERM", "xterm")])));
     }
 }
