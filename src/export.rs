@@ -132,6 +132,8 @@ pub fn export(
             summary.failed.push((f.display, e.to_string()));
         }
     }
+    // `-` and a file in the folder's place are refused, not made into a folder.
+    guard.check_folder(dir)?;
     std::fs::create_dir_all(dir).map_err(dir_err)?;
     let old_parts = existing_parts(dir);
     let mut sink = match format {

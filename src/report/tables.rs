@@ -6,12 +6,13 @@
 //! [`crate::frame`]. Every file goes through an [`OutputGuard`]: written
 //! whole or not at all, never over an input, over an existing file only
 //! with `--force`. All three paths are checked before the first is written,
-//! so a refusal leaves the folder as it was.
+//! so a refusal leaves the folder as it was; `analyze` checks them together
+//! with its other outputs ([`encode_tables`] and an [`OutputSet`]).
 
 use std::path::{Path, PathBuf};
 
 use crate::frame;
-use crate::output::{OutputError, OutputGuard};
+use crate::output::{OutputError, OutputGuard, OutputSet};
 use crate::results::Batch;
 
 /// Which encoding the tables get.
@@ -39,14 +40,6 @@ pub const TABLES: [&str; 3] = ["cramp_results", "run_summary", "cramp_windows"];
 /// Why the tables were not written.
 #[derive(Debug, thiserror::Error)]
 pub enum TablesError {
-    /// The folder could not be made.
-    #[error("cannot create {path}: {source}")]
-    Dir {
-        /// The folder.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
     /// A file may not be written, or writing it failed.
     #[error(transparent)]
     Output(#[from] OutputError),
@@ -60,27 +53,24 @@ pub enum TablesError {
     },
 }
 
-/// Write the three tables into `dir` (created if missing); returns the
-/// paths written.
-pub fn write_tables(
+/// The three files `dir` gets in `format`, in [`TABLES`] order.
+pub fn table_paths(dir: &Path, format: TableFormat) -> Vec<PathBuf> {
+    TABLES
+        .iter()
+        .map(|t| dir.join(format!("{t}.{}", format.extension())))
+        .collect()
+}
+
+/// The three tables, encoded, each with the path it goes to in `dir`; for
+/// an [`OutputSet`] that writes them together with a command's other
+/// outputs.
+pub fn encode_tables(
     batch: &Batch,
     dir: &Path,
     format: TableFormat,
-    guard: &OutputGuard,
-) -> Result<Vec<PathBuf>, TablesError> {
-    std::fs::create_dir_all(dir).map_err(|source| TablesError::Dir {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let paths: Vec<PathBuf> = TABLES
-        .iter()
-        .map(|t| dir.join(format!("{t}.{}", format.extension())))
-        .collect();
-    for p in &paths {
-        guard.check(p)?;
-    }
+) -> Result<Vec<(PathBuf, Vec<u8>)>, TablesError> {
     let mut encoded = Vec::new();
-    for table in TABLES {
+    for (table, path) in TABLES.into_iter().zip(table_paths(dir, format)) {
         let fe = |source| TablesError::Frame { table, source };
         let df = match table {
             "cramp_results" => frame::cramp_results(batch),
@@ -94,10 +84,23 @@ pub fn write_tables(
             TableFormat::Parquet => frame::write_parquet(&df, &mut bytes),
         }
         .map_err(fe)?;
-        encoded.push(bytes);
+        encoded.push((path, bytes));
     }
-    for (p, bytes) in paths.iter().zip(&encoded) {
-        guard.write(p, bytes)?;
+    Ok(encoded)
+}
+
+/// Write the three tables into `dir` (created if missing), all or none;
+/// returns the paths written.
+pub fn write_tables(
+    batch: &Batch,
+    dir: &Path,
+    format: TableFormat,
+    guard: &OutputGuard,
+) -> Result<Vec<PathBuf>, TablesError> {
+    guard.check_folder(dir)?;
+    let mut set = OutputSet::new(guard);
+    for (path, bytes) in encode_tables(batch, dir, format)? {
+        set.add(path, bytes);
     }
-    Ok(paths)
+    Ok(set.write()?)
 }
