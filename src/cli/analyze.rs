@@ -13,9 +13,10 @@ use cramplab::analysis::response::ResponseOptions;
 use cramplab::analysis::threshold::ThresholdOptions;
 use cramplab::config::{Config, SportFilter};
 use cramplab::ingest::inputs::Inputs;
-use cramplab::output::OutputGuard;
+use cramplab::output::{OutputError, OutputGuard, OutputSet};
 use cramplab::pipeline;
 use cramplab::report::Exporter;
+use cramplab::report::html::Html;
 use cramplab::report::json::Json;
 use cramplab::report::tables::{self, TableFormat};
 use cramplab::report::terminal;
@@ -68,14 +69,14 @@ pub struct AnalyzeArgs {
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     jobs: Option<usize>,
 
-    /// Fix the slowdown threshold T (percent) instead of the runner's own.
-    #[arg(long, value_name = "PCT", help_heading = "Method")]
+    /// Fix the slowdown threshold T (percent, 0 to 100) instead of the runner's own.
+    #[arg(long, value_name = "PCT", value_parser = parse_pct, allow_negative_numbers = true, help_heading = "Method")]
     threshold: Option<f64>,
     /// Lowest personal threshold T, percent.
-    #[arg(long, value_name = "PCT", default_value_t = ThresholdOptions::default().floor_pct, help_heading = "Method")]
+    #[arg(long, value_name = "PCT", default_value_t = ThresholdOptions::default().floor_pct, value_parser = parse_pct, allow_negative_numbers = true, help_heading = "Method")]
     threshold_floor: f64,
     /// Highest personal threshold T, percent.
-    #[arg(long, value_name = "PCT", default_value_t = ThresholdOptions::default().cap_pct, help_heading = "Method")]
+    #[arg(long, value_name = "PCT", default_value_t = ThresholdOptions::default().cap_pct, value_parser = parse_pct, allow_negative_numbers = true, help_heading = "Method")]
     threshold_cap: f64,
     /// Baseline window, seconds relative to onset.
     #[arg(long, value_name = "FROM:TO", default_value_t = WindowOptions::default().baseline, allow_hyphen_values = true, help_heading = "Method")]
@@ -113,6 +114,25 @@ pub struct AnalyzeArgs {
     /// Seed for every random draw (results are reproducible).
     #[arg(long, value_name = "S", default_value_t = CompareOptions::default().seed, help_heading = "Method")]
     seed: u64,
+}
+
+/// A slowdown threshold: a percentage from 0 to 100 (`%` allowed). Negative
+/// numbers reach this parser (`allow_negative_numbers`), so `-5` is refused
+/// for its range rather than taken for a flag.
+fn parse_pct(s: &str) -> Result<f64, String> {
+    let pct: f64 = s
+        .trim()
+        .trim_end_matches('%')
+        .trim_end()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number: give a percentage from 0 to 100, e.g. 15"))?;
+    if (0.0..=100.0).contains(&pct) {
+        Ok(pct)
+    } else {
+        Err(format!(
+            "{s} is outside 0 to 100: the threshold is a slowdown in percent of the pace before the cramp"
+        ))
+    }
 }
 
 /// `--sport`: every name is accepted (an unknown one matches no activity).
@@ -157,7 +177,14 @@ impl AnalyzeArgs {
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
     let cfg = args.config();
-    let inputs = Inputs::find(&cfg.paths, cfg.limits);
+    let mut inputs = Inputs::find(&cfg.paths, cfg.limits);
+    super::require_activity_files(&mut inputs, &cfg.paths)?;
+    // Refuse an output that may not be written now, not after the analysis
+    // (the tag files found under the paths are checked again after it).
+    let mut known_inputs = inputs.files_on_disk();
+    known_inputs.extend(cfg.tag_files.iter().cloned());
+    OutputGuard::new(known_inputs.iter().map(PathBuf::as_path), args.force)
+        .check_all(output_paths(args)?.iter().map(PathBuf::as_path))?;
     let progress = super::Progress::new(inputs.sources().len(), args.quiet);
     let batch = pipeline::run(&cfg, inputs, &|failed| progress.file_done(failed))
         .context("cannot analyse")?;
@@ -170,14 +197,45 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
     })
 }
 
+/// The `--csv DIR` / `--parquet DIR` folders with their encodings.
+fn table_dirs(args: &AnalyzeArgs) -> impl Iterator<Item = (&PathBuf, TableFormat)> {
+    [
+        (args.csv.as_ref(), TableFormat::Csv),
+        (args.parquet.as_ref(), TableFormat::Parquet),
+    ]
+    .into_iter()
+    .filter_map(|(dir, format)| Some((dir?, format)))
+}
+
+/// Every file `--html`, `--csv` and `--parquet` would write (the table
+/// folders checked as folders first).
+fn output_paths(args: &AnalyzeArgs) -> Result<Vec<PathBuf>, OutputError> {
+    let mut paths: Vec<PathBuf> = args.html.iter().cloned().collect();
+    for (dir, format) in table_dirs(args) {
+        OutputGuard::default().check_folder(dir)?;
+        paths.extend(tables::table_paths(dir, format));
+    }
+    Ok(paths)
+}
+
+/// Failed inputs on stderr; then every output file, all written or none
+/// (docs/METHOD.md §4); then the summary or JSON on stdout.
 fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
     for f in batch.files.iter().filter(|f| f.status == FileStatus::Error) {
         eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
     }
+    let guard = OutputGuard::new(batch.inputs.iter().map(PathBuf::as_path), args.force);
+    guard.check_all(output_paths(args)?.iter().map(PathBuf::as_path))?;
+    let mut outputs = OutputSet::new(&guard);
     if let Some(path) = &args.html {
-        cramplab::output::OutputGuard::new(batch.inputs.iter().map(|p| p.as_path()), args.force)
-            .write(path, &cramplab::report::html::Html.render(batch))?;
+        outputs.add(path.clone(), Html.render(batch));
     }
+    for (dir, format) in table_dirs(args) {
+        for (path, bytes) in tables::encode_tables(batch, dir, format)? {
+            outputs.add(path, bytes);
+        }
+    }
+    outputs.write()?;
     let mut out = std::io::stdout().lock();
     if args.json {
         out.write_all(&Json.render(batch))?;
@@ -185,19 +243,5 @@ fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
         out.write_all(&terminal::render(batch, terminal::use_color()))?;
     }
     out.flush()?;
-    write_tables(args, batch)
-}
-
-/// `--csv DIR` / `--parquet DIR`.
-fn write_tables(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
-    let guard = OutputGuard::new(batch.inputs.iter().map(PathBuf::as_path), args.force);
-    for (dir, format) in [
-        (&args.csv, TableFormat::Csv),
-        (&args.parquet, TableFormat::Parquet),
-    ] {
-        if let Some(dir) = dir {
-            tables::write_tables(batch, dir, format, &guard)?;
-        }
-    }
     Ok(())
 }

@@ -37,14 +37,20 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Status> {
         (None, Some(d)) => (d, TableFormat::Parquet),
         (None, None) => anyhow::bail!("choose --csv DIR or --parquet DIR"),
     };
-    let inputs = Inputs::find(&args.paths, Limits::default());
+    let mut inputs = Inputs::find(&args.paths, Limits::default());
+    super::require_activity_files(&mut inputs, &args.paths)?;
     let progress = super::Progress::new(inputs.sources().len(), args.quiet);
     let summary = cramplab::export::export(inputs, dir, format, args.force, &|failed| {
         progress.file_done(failed)
     })?;
     progress.finish();
     for (path, reason) in &summary.failed {
-        eprintln!("cramplab: {path}: {reason}");
+        // The reason names the file already (as `analyze` prints it).
+        if reason.contains(path.as_str()) {
+            eprintln!("cramplab: {reason}");
+        } else {
+            eprintln!("cramplab: {path}: {reason}");
+        }
     }
     if !args.quiet {
         println!(

@@ -23,8 +23,10 @@ pub struct InspectArgs {
 
 /// Run `cramplab inspect`.
 pub fn run(cfg: &InspectArgs) -> anyhow::Result<Status> {
+    let mut inputs = Inputs::find(&cfg.paths, Limits::default());
+    super::require_activity_files(&mut inputs, &cfg.paths)?;
     let mut rows: Vec<Row> = Vec::new();
-    for file in Inputs::find(&cfg.paths, Limits::default()).read_all() {
+    for file in inputs.read_all() {
         match file.content {
             Content::Activities(acts) => {
                 rows.extend(acts.into_iter().map(|(_, a)| Row::Activity(Box::new(a))))

@@ -6,7 +6,9 @@ mod export;
 mod inspect;
 mod report;
 mod simulate;
-use clap::{Parser, Subcommand};
+use std::io::Write;
+
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// When a muscle cramp hits mid-run, does easing off the pace make it pass sooner?
 #[derive(Debug, Parser)]
@@ -32,6 +34,51 @@ enum Command {
     /// Write simulated runs with cramps and a planted truth (FIT/GPX/TCX,
     /// cramps.csv, truth.json) to test the analysis against a known answer.
     Simulate(simulate::SimulateArgs),
+    /// Print a shell completion script, e.g. `cramplab completions bash >
+    /// ~/.local/share/bash-completion/completions/cramplab`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `cramplab man | man -l -`;
+    /// `cramplab man analyze` prints the page of one command.
+    Man {
+        /// A command whose page to print (default: cramplab's own).
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
+}
+
+/// What `analyze`, `inspect` and `export` look for, as the user is told
+/// when they find none.
+pub const LOOKED_FOR: &str =
+    "looked for .fit, .gpx and .tcx files, each also gzipped as .gz, and .zip archives";
+
+/// Stop when the paths hold no file to read: an empty folder or a mistyped
+/// path is "nothing found", not "nothing tagged". The paths that could not
+/// be looked at are named first, each with its reason.
+pub fn require_activity_files(
+    inputs: &mut cramplab::ingest::inputs::Inputs,
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<()> {
+    if !inputs.sources().is_empty() {
+        return Ok(());
+    }
+    for failure in inputs.take_failures() {
+        if let cramplab::ingest::inputs::Content::Failed(e) = failure.content {
+            eprintln!("cramplab: {e}");
+        }
+    }
+    let under = paths
+        .iter()
+        .map(|p| match p.to_str() {
+            Some(".") => "the current folder".to_string(),
+            _ => p.display().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    anyhow::bail!("found no activity files under {under} ({LOOKED_FOR})")
 }
 
 /// The batch progress bar on stderr (files done, files failed, throughput),
@@ -119,5 +166,43 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         Command::Export(a) => export::run(&a),
         Command::Inspect(a) => inspect::run(&a),
         Command::Simulate(a) => simulate::run(&a),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Args::command(), "cramplab", &mut out);
+            out.flush()?;
+            Ok(Status::Ok)
+        }
+        Command::Man { command } => {
+            man(command.as_deref())?;
+            Ok(Status::Ok)
+        }
     }
+}
+
+/// `cramplab man [COMMAND]`: the manual page of cramplab or of one command.
+fn man(command: Option<&str>) -> anyhow::Result<()> {
+    let mut cmd = Args::command();
+    cmd.build();
+    let page = match command {
+        None => clap_mangen::Man::new(cmd),
+        Some(name) => {
+            let sub = cmd.find_subcommand(name).cloned().ok_or_else(|| {
+                let names: Vec<&str> = cmd
+                    .get_subcommands()
+                    .map(|c| c.get_name())
+                    .filter(|n| *n != "help")
+                    .collect();
+                anyhow::anyhow!(
+                    "there is no command `{name}` (the commands are {})",
+                    names.join(", ")
+                )
+            })?;
+            clap_mangen::Man::new(sub.version(env!("CARGO_PKG_VERSION")))
+                .title(format!("cramplab-{name}"))
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    page.render(&mut out)?;
+    out.flush()?;
+    Ok(())
 }
