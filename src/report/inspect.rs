@@ -117,9 +117,11 @@ fn row_json(row: &Row) -> Value {
     }
 }
 
-/// `h:mm:ss` (or `m:ss` under an hour).
+/// `h:mm:ss` (or `m:ss` under an hour) of the whole seconds completed, as
+/// a watch's clock shows them. Elapsed, timer and paused times are all cut
+/// this way, so an elapsed 33:12.0 never shows under a timer of 33:12.8.
 fn hms(seconds: f64) -> String {
-    let t = seconds.round().max(0.0) as i64;
+    let t = seconds.floor().max(0.0) as i64;
     let (h, m, s) = (t / 3600, (t / 60) % 60, t % 60);
     if h > 0 {
         format!("{h}:{m:02}:{s:02}")
@@ -227,7 +229,8 @@ mod tests {
 
     #[test]
     fn durations_read_as_a_clock() {
-        assert_eq!(hms(59.6), "1:00");
+        assert_eq!(hms(59.6), "0:59");
+        assert_eq!(hms(1_992.78), hms(1_992.0));
         assert_eq!(hms(3_725.0), "1:02:05");
         assert_eq!(hms(-3.0), "0:00");
     }
