@@ -138,6 +138,19 @@ impl Pause {
     }
 }
 
+/// Stretches of an activity with no data that are neither pauses nor
+/// interpolated ([`Activity::holes`]): a watch that lost its signal or a
+/// track with its middle cut out. `inspect` reports them.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Holes {
+    /// How many.
+    pub count: usize,
+    /// The longest, in seconds.
+    pub longest_s: f64,
+    /// All of them together, in seconds.
+    pub total_s: f64,
+}
+
 /// One lap as the device recorded it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Lap {
@@ -260,9 +273,44 @@ impl Activity {
         self.start_utc + chrono::Duration::milliseconds((self.elapsed_s() * 1000.0).round() as i64)
     }
 
-    /// Seconds spent paused.
+    /// Seconds spent paused (0, never −0, without pauses: Rust's empty
+    /// float sum is −0.0, which JSON would print).
     pub fn paused_s(&self) -> f64 {
-        self.pauses.iter().map(Pause::duration_s).sum()
+        self.pauses
+            .iter()
+            .fold(0.0, |total, p| total + p.duration_s())
+    }
+
+    /// The stretches without data that are not pauses: gaps between two
+    /// consecutive samples longer than `max_interp_gap_s` (the longest gap
+    /// the timeline interpolates, 10 s by default), less any part of them
+    /// inside a pause. The timeline leaves these seconds missing, so no
+    /// pace is known there. A remainder under a second is the rounding of
+    /// a pause's ends, not a hole.
+    pub fn holes(&self, max_interp_gap_s: f64) -> Holes {
+        let mut h = Holes::default();
+        let mut pauses = self.pauses.iter().peekable();
+        for w in self.samples.elapsed_s.windows(2) {
+            let (t0, t1) = (w[0], w[1]);
+            if t1 - t0 <= max_interp_gap_s {
+                continue;
+            }
+            // Pauses are sorted and disjoint: skip those ending before t0.
+            while pauses.next_if(|p| p.end_s <= t0).is_some() {}
+            let paused_s: f64 = pauses
+                .clone()
+                .take_while(|p| p.start_s < t1)
+                .map(|p| p.end_s.min(t1) - p.start_s.max(t0))
+                .filter(|d| *d > 0.0)
+                .fold(0.0, |total, d| total + d);
+            let missing_s = t1 - t0 - paused_s;
+            if missing_s >= 1.0 {
+                h.count += 1;
+                h.total_s += missing_s;
+                h.longest_s = h.longest_s.max(missing_s);
+            }
+        }
+        h
     }
 
     /// Distance in metres: the device's last cumulative distance, else the
@@ -768,6 +816,39 @@ mod tests {
                 end_s: 31.0
             }]
         );
+    }
+
+    #[test]
+    fn gaps_over_ten_seconds_that_are_not_pauses_are_holes() {
+        let mut b = TrackBuilder::new(ActivityMeta::new("x.fit", Format::Fit));
+        // Gaps: 5 s (interpolated), 40 s (a hole), 30 s of which a timer
+        // pause covers 25 s (a 5 s hole), and 600 s all paused (no hole).
+        for t in [0, 5, 45, 75, 675, 676] {
+            b.push(sample(t));
+        }
+        b.pauses_ms = vec![(1_700_000_050_000, 1_700_000_075_000)];
+        b.pauses_ms.push((1_700_000_075_000, 1_700_000_675_000));
+        let a = b.finish().expect("has samples");
+        let h = a.holes(10.0);
+        assert_eq!(
+            h,
+            Holes {
+                count: 2,
+                longest_s: 40.0,
+                total_s: 45.0
+            }
+        );
+        assert_eq!(a.holes(60.0).count, 0);
+    }
+
+    #[test]
+    fn an_activity_without_pauses_has_paused_zero_not_minus_zero() {
+        let mut b = TrackBuilder::new(ActivityMeta::new("x.fit", Format::Fit));
+        b.push(sample(0));
+        b.push(sample(1));
+        let p = b.finish().expect("has samples").paused_s();
+        assert_eq!(p, 0.0);
+        assert!(p.is_sign_positive());
     }
 
     #[test]

@@ -104,9 +104,10 @@ pub struct WindowOptions {
     /// would describe a different moment. The same share applies to seconds
     /// past either end of the recording.
     pub response_min_present: f64,
-    /// Share of the response window's moving seconds that must have a
-    /// cadence for its median to decide "walked"; with less, the speed rule
-    /// decides. 0.5.
+    /// Share of a window's moving seconds that must have a cadence for its
+    /// median to count: in the response window it decides "walked" (with
+    /// less, the speed rule decides), in the baseline window "not running
+    /// before the onset" (with less, the baseline GAP alone decides). 0.5.
     pub cadence_min_present: f64,
     /// Heart rate before the cramp. −120…−15 s.
     pub hr_baseline: RelWindow,
@@ -184,6 +185,11 @@ pub struct Observation {
     pub baseline_speed_mps: Option<f64>,
     /// Moving seconds in the baseline window.
     pub baseline_moving_s: usize,
+    /// Median cadence over the baseline window's moving seconds
+    /// (steps/min); `None` when fewer than `cadence_min_present` of them
+    /// have one. With the baseline GAP it tells whether the runner was
+    /// running before the onset ([`crate::analysis::response::running_baseline`]).
+    pub baseline_median_cadence_spm: Option<f64>,
     /// Mean GAP over the response window, paused seconds as 0 (m/s);
     /// `None` when too little of the window has data.
     pub response_gap_mps: Option<f64>,
@@ -258,23 +264,34 @@ fn observe_pace(
     // Baseline: moving seconds only.
     let (_, range) = opts.baseline.span(onset_s, n);
     let (mut sum_gap, mut sum_speed, mut moving) = (0.0, 0.0, 0usize);
+    scratch.clear();
     // Zipped slices rather than indices: no bounds check per second (the
     // placebo moments make this the pipeline's hottest loop after decoding).
     let seconds = tl.paused[range.clone()]
         .iter()
         .zip(&tl.speed_mps[range.clone()])
-        .zip(&tl.gap_mps[range]);
-    for ((&p, &speed), &gap) in seconds {
+        .zip(&tl.gap_mps[range.clone()])
+        .zip(&tl.cadence_spm[range]);
+    for (((&p, &speed), &gap), &cadence) in seconds {
         // Moving (`Timeline::is_moving`) with a known GAP.
         if !p && speed.is_finite() && gap.is_finite() {
             sum_gap += gap;
             sum_speed += speed;
             moving += 1;
+            if cadence.is_finite() {
+                scratch.push(cadence);
+            }
         }
     }
     let enough = moving >= opts.baseline_min_moving_s.max(1);
     let baseline_gap_mps = enough.then(|| sum_gap / moving as f64);
     let baseline_speed_mps = enough.then(|| sum_speed / moving as f64);
+    let baseline_median_cadence_spm =
+        if enough && scratch.len() as f64 >= opts.cadence_min_present * moving as f64 {
+            median_mut(scratch)
+        } else {
+            None
+        };
 
     // Response: paused seconds count as 0.
     let (nominal, range) = opts.response.span(onset_s, n);
@@ -347,6 +364,7 @@ fn observe_pace(
         baseline_gap_mps,
         baseline_speed_mps,
         baseline_moving_s: moving,
+        baseline_median_cadence_spm,
         response_gap_mps,
         response_speed_mps,
         response_present,
@@ -609,6 +627,39 @@ mod tests {
         assert_eq!(obs.baseline_moving_s, 106 - 70);
         assert!(obs.baseline_gap_mps.is_none() && obs.slowdown_pct.is_none());
         assert!(!obs.has_data());
+    }
+
+    #[test]
+    fn the_baseline_median_cadence_needs_cadence_on_half_its_moving_seconds() {
+        let onset = 400usize;
+        let mut run = Run::steady(900, 3.2);
+        // −120…−15 s is 280..=385: 60 s at 120 and 46 s at 170 steps/min.
+        run.cadence_spm = Some(
+            (0..900)
+                .map(|t| if t < 340 { 120.0 } else { 170.0 })
+                .collect(),
+        );
+        let w = WindowOptions::default();
+        let obs = observe(&timeline(&run), onset as f64, &w);
+        assert_eq!(obs.baseline_median_cadence_spm, Some(120.0));
+        // Cadence on 40 of the 106 moving seconds: too few for a median.
+        let mut sparse = Run::steady(900, 3.2);
+        sparse.cadence_spm = Some(
+            (0..900)
+                .map(|t| {
+                    if (300..340).contains(&t) {
+                        170.0
+                    } else {
+                        f64::NAN
+                    }
+                })
+                .collect(),
+        );
+        let obs = observe(&timeline(&sparse), onset as f64, &w);
+        assert_eq!(obs.baseline_median_cadence_spm, None);
+        // No cadence channel at all.
+        let obs = observe(&timeline(&Run::steady(900, 3.2)), onset as f64, &w);
+        assert_eq!(obs.baseline_median_cadence_spm, None);
     }
 
     #[test]

@@ -168,6 +168,7 @@ mod tests {
                 "stopped: median speed below",
                 "walked: median cadence below",
                 "walked (no cadence): median speed below",
+                "running baseline: mean GAP and median cadence at least",
                 "threshold T fixed (--threshold)",
                 "threshold T percentile of placebo slowdowns",
                 "threshold T floor / cap",

@@ -216,6 +216,7 @@ pub(crate) fn finish_cramps(
                     "not enough moving samples for a baseline".to_string()
                 });
             }
+            flags.extend(response::not_running_before(&m.obs, &cfg.response));
             let t = &m.tag;
             CrampResult {
                 cramp_id: 0,

@@ -8,6 +8,7 @@ mod conformance;
 mod damage;
 mod faults;
 mod first_contact_cli;
+mod first_contact_method;
 mod fuzz_regressions;
 mod hostile;
 mod html;

@@ -14,9 +14,12 @@ pub struct ResponseOptions {
     pub stopped_paused_fraction: f64,
     /// Stopped when the response window's median raw speed is below this. 0.5 m/s.
     pub stopped_speed_mps: f64,
-    /// Walked when the response window's median cadence is below this. 140 steps/min.
+    /// Walked when the response window's median cadence is below this; a
+    /// baseline whose median cadence is below it was not running
+    /// ([`running_baseline`]). 140 steps/min.
     pub walk_cadence_spm: f64,
-    /// Without cadence: walked when the median raw speed is below this. 1.8 m/s.
+    /// Without cadence: walked when the median raw speed is below this. A
+    /// baseline whose mean GAP is below it was not running. 1.8 m/s.
     pub walk_speed_mps: f64,
 }
 
@@ -51,6 +54,13 @@ impl ResponseOptions {
                 "walked (no cadence): median speed below",
                 format!("{} m/s", self.walk_speed_mps),
             ),
+            (
+                "running baseline: mean GAP and median cadence at least",
+                format!(
+                    "{} m/s, {} steps/min",
+                    self.walk_speed_mps, self.walk_cadence_spm
+                ),
+            ),
         ]
     }
 }
@@ -62,7 +72,8 @@ impl ResponseOptions {
 /// and [`Motion::response`] applies the threshold T.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Motion {
-    /// The baseline or response window lacks data.
+    /// The baseline or response window lacks data, or the runner was not
+    /// running before the onset ([`running_baseline`]).
     Unknown,
     /// At least half of the response window paused, or its median raw speed
     /// below the stop speed.
@@ -99,15 +110,70 @@ impl Motion {
     }
 }
 
+/// Whether the runner was running in the baseline window (docs/METHOD.md
+/// §3, *baseline window*): its mean GAP at least the walking speed
+/// (`walk_speed_mps`, 1.8 m/s) and, where the baseline has a cadence, its
+/// median at least the walking cadence (`walk_cadence_spm`, 140
+/// steps/min). `false` when the baseline is unknown. A slowdown measured
+/// against a standing or walking baseline means nothing: from 0.09 m/s, a
+/// jog reads as a slowdown of −4,000 %.
+pub fn running_baseline(obs: &Observation, opts: &ResponseOptions) -> bool {
+    obs.baseline_gap_mps
+        .is_some_and(|gap| gap >= opts.walk_speed_mps)
+        && obs
+            .baseline_median_cadence_spm
+            .is_none_or(|c| c >= opts.walk_cadence_spm)
+}
+
+/// Why a known baseline was not running, as a cramp's flag: "not running
+/// before the onset" and the value that failed [`running_baseline`].
+/// `None` when the baseline was running or is unknown (an unknown
+/// baseline has its own flag).
+pub fn not_running_before(obs: &Observation, opts: &ResponseOptions) -> Option<String> {
+    let gap = obs.baseline_gap_mps?;
+    if gap < opts.walk_speed_mps {
+        return Some(format!(
+            "not running before the onset (baseline {} m/s grade-adjusted, \
+             below the walking speed {} m/s)",
+            shown_below(gap, opts.walk_speed_mps, 2),
+            opts.walk_speed_mps
+        ));
+    }
+    let cadence = obs
+        .baseline_median_cadence_spm
+        .filter(|c| *c < opts.walk_cadence_spm)?;
+    Some(format!(
+        "not running before the onset (baseline cadence {} steps/min, \
+         below the walking cadence {} steps/min)",
+        shown_below(cadence, opts.walk_cadence_spm, 0),
+        opts.walk_cadence_spm
+    ))
+}
+
+/// `value` (below `cut`) with `decimals` decimals, or more if rounding
+/// would show it at or above the cut (1.797 against 1.8 reads "1.797").
+fn shown_below(value: f64, cut: f64, decimals: usize) -> String {
+    (decimals..decimals + 6)
+        .map(|d| format!("{value:.d$}"))
+        .find(|s| s.parse::<f64>().is_ok_and(|v| v < cut))
+        .unwrap_or_else(|| value.to_string())
+}
+
 /// The threshold-free part of the classification (docs/METHOD.md §3),
-/// first match wins: **unknown** (baseline or response window lacks data) ·
-/// **stopped** (≥ 50 % of the response window paused, or its median raw
-/// speed < 0.5 m/s) · **walked** (median cadence < 140 steps/min, or without
-/// cadence median raw speed < 1.8 m/s) · otherwise ran on.
+/// first match wins: **unknown** (baseline or response window lacks data,
+/// or the baseline was not running: [`running_baseline`]) · **stopped**
+/// (≥ 50 % of the response window paused, or its median raw speed
+/// < 0.5 m/s) · **walked** (median cadence < 140 steps/min, or without
+/// cadence median raw speed < 1.8 m/s) · otherwise ran on. Placebo moments
+/// go through the same rules, so a random moment after a stand or a walk
+/// is unknown too and sets neither T nor the placebo check.
 pub fn motion(obs: &Observation, opts: &ResponseOptions) -> Motion {
     let Some(slowdown_pct) = obs.slowdown_pct.filter(|_| obs.has_data()) else {
         return Motion::Unknown;
     };
+    if !running_baseline(obs, opts) {
+        return Motion::Unknown;
+    }
     let median_speed = obs.response_median_speed_mps;
     if obs.response_paused_fraction >= opts.stopped_paused_fraction
         || median_speed.is_some_and(|v| v < opts.stopped_speed_mps)
@@ -209,6 +275,94 @@ mod tests {
         let mut jog = run_changing(1.7, 1);
         jog.cadence_spm = Some(vec![166.0; 900]);
         assert_eq!(class_of(&jog, ONSET, 10.0).0, Response::Slowed);
+    }
+
+    #[test]
+    fn a_jog_after_standing_is_unknown_not_a_huge_negative_slowdown() {
+        // Standing (0.09 m/s, not paused) for the baseline, then 4 m/s from
+        // the onset: the slowdown is about −4,300 %, which means nothing.
+        let mut run = Run::steady(900, 0.09);
+        for v in &mut run.speed_mps[ONSET..] {
+            *v = 4.0;
+        }
+        let (class, obs) = class_of(&run, ONSET, 10.0);
+        assert!(obs.slowdown_pct.expect("measured") < -1000.0, "{obs:?}");
+        assert_eq!(class, Response::Unknown);
+        assert!(!running_baseline(&obs, &ResponseOptions::default()));
+        let why = not_running_before(&obs, &ResponseOptions::default()).expect("a reason");
+        assert!(
+            why.starts_with("not running before the onset (baseline 0.09 m/s"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_baseline_at_walking_cadence_is_not_running_even_at_jogging_speed() {
+        // 2.2 m/s (above the walking speed) at 120 steps/min: a brisk walk.
+        let mut run = Run::steady(900, 2.2);
+        run.cadence_spm = Some(vec![120.0; 900]);
+        let (class, obs) = class_of(&run, ONSET, 10.0);
+        assert_eq!(obs.baseline_median_cadence_spm, Some(120.0));
+        assert_eq!(class, Response::Unknown);
+        let why = not_running_before(&obs, &ResponseOptions::default()).expect("a reason");
+        assert!(why.contains("baseline cadence 120 steps/min"), "{why}");
+        // The same speed at running cadence is a running baseline.
+        run.cadence_spm = Some(vec![160.0; 900]);
+        let (class, obs) = class_of(&run, ONSET, 10.0);
+        assert!(running_baseline(&obs, &ResponseOptions::default()));
+        assert_eq!(not_running_before(&obs, &ResponseOptions::default()), None);
+        assert_eq!(class, Response::KeptPace);
+    }
+
+    #[test]
+    fn a_baseline_just_under_the_cut_off_never_reads_as_at_it() {
+        assert_eq!(shown_below(1.797, 1.8, 2), "1.797");
+        assert_eq!(shown_below(0.0858, 1.8, 2), "0.09");
+        assert_eq!(shown_below(139.6, 140.0, 0), "139.6");
+        assert_eq!(shown_below(120.0, 140.0, 0), "120");
+    }
+
+    #[test]
+    fn the_walking_cut_offs_move_the_running_baseline_rule_with_them() {
+        let (_, obs) = class_of(&Run::steady(900, 2.0), ONSET, 10.0);
+        let opts = ResponseOptions::default();
+        assert!(running_baseline(&obs, &opts));
+        let slower_walkers = ResponseOptions {
+            walk_speed_mps: 2.5,
+            ..opts
+        };
+        assert!(!running_baseline(&obs, &slower_walkers));
+        assert_eq!(motion(&obs, &slower_walkers), Motion::Unknown);
+    }
+
+    #[test]
+    fn placebo_moments_after_a_stand_are_unknown_like_cramps() {
+        use crate::align::{PlaceboOptions, placebo_moments};
+        use crate::analysis::placebo::PlaceboMoment;
+        // 20 minutes standing (not paused), then 20 minutes at 3.5 m/s.
+        let mut run = Run::steady(2400, 3.5);
+        run.speed_mps[..1200].fill(0.09);
+        let tl = Timeline::build(&run.build(), &TimelineOptions::default());
+        let every = PlaceboOptions {
+            moments: 2400,
+            ..PlaceboOptions::default()
+        };
+        let opts = ResponseOptions::default();
+        let p = placebo_moments(&tl, &[], &every, &WindowOptions::default(), 1);
+        let (mut standing, mut running) = (0, 0);
+        for o in &p.moments {
+            let m = PlaceboMoment::new(o, &opts);
+            // The whole baseline stood: unknown, whatever came after.
+            if o.onset_s <= 1200.0 + 14.0 {
+                assert_eq!(m.class_at(10.0), Response::Unknown, "{o:?}");
+                assert_eq!(m.running_slowdown_pct(), None);
+                standing += 1;
+            } else if o.onset_s >= 1200.0 + 120.0 {
+                assert_eq!(m.class_at(10.0), Response::KeptPace, "{o:?}");
+                running += 1;
+            }
+        }
+        assert!(standing > 900 && running > 800, "{standing} {running}");
     }
 
     #[test]

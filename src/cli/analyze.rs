@@ -93,10 +93,10 @@ pub struct AnalyzeArgs {
     /// Median speed (m/s) in the response window below which it is "stopped".
     #[arg(long, value_name = "MPS", default_value_t = ResponseOptions::default().stopped_speed_mps, help_heading = "Method")]
     stop_speed: f64,
-    /// Median cadence (steps/min) below which a response is "walked".
+    /// Median cadence (steps/min) below which a response is "walked" and a baseline is not running.
     #[arg(long, value_name = "SPM", default_value_t = ResponseOptions::default().walk_cadence_spm, help_heading = "Method")]
     walk_cadence: f64,
-    /// Without cadence: median speed (m/s) below which a response is "walked".
+    /// Without cadence: median speed (m/s) below which a response is "walked"; also the baseline GAP a running baseline needs.
     #[arg(long, value_name = "MPS", default_value_t = ResponseOptions::default().walk_speed_mps, help_heading = "Method")]
     walk_speed: f64,
     /// Random non-cramp moments per run for the threshold and placebo check.

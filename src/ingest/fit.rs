@@ -819,8 +819,12 @@ impl Collector {
             }),
             Err(diff_s) => {
                 warnings.push(format!(
-                    "activity.local_timestamp is {:.1} h from its UTC timestamp (more than ±14 h): the UTC offset was ignored",
-                    diff_s as f64 / 3600.0
+                    "the file's local time (activity.local_timestamp) is {} h {} its UTC time, \
+                     more than any time zone (±14 h), so it was ignored and the runner's UTC \
+                     offset is unknown: cramp tags written as local clock times need --tz ZONE; \
+                     absolute times (with Z or an offset) and +m:ss from the start need nothing",
+                    thousands(diff_s.unsigned_abs() / 3600),
+                    if diff_s < 0 { "behind" } else { "ahead of" }
                 ));
                 None
             }
@@ -1085,6 +1089,19 @@ fn merge_hr(records: &mut [RawSample], beats: &[(f64, f64)]) -> usize {
         }
     }
     n
+}
+
+/// A whole number with thousands separators: `189,124`.
+fn thousands(x: u64) -> String {
+    let digits = x.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// UTC offset in seconds from a FIT `activity` message's `timestamp` and

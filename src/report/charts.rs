@@ -90,14 +90,86 @@ fn severity_colour(s: Option<u8>) -> RGBColor {
     }
 }
 
-/// A log axis range that holds every value, padded by a quarter decade.
-fn log_range(values: impl Iterator<Item = f64>) -> Option<(f64, f64)> {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(v), b.max(v))
-        });
-    (lo.is_finite() && hi.is_finite()).then(|| (lo / 1.5, hi * 1.5))
+/// Slowdowns drawn, percent: a runner who stopped slowed by 100 %, and a
+/// speed-up past 50 % within seconds of a cramp is a baseline that was not
+/// running or a glitch. Slowdowns outside are drawn at the edge.
+const SLOWDOWN_AXIS_PCT: (f64, f64) = (-50.0, 100.0);
+
+/// The part of an axis a chart draws, in data units; values outside it are
+/// drawn on its edge as triangles and counted in a note.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Clip {
+    lo: f64,
+    hi: f64,
+}
+
+impl Clip {
+    /// The value moved onto the drawn range, and whether it had to move.
+    fn place(self, v: f64) -> (f64, bool) {
+        if v < self.lo {
+            (self.lo, true)
+        } else if v > self.hi {
+            (self.hi, true)
+        } else {
+            (v, false)
+        }
+    }
+}
+
+/// A robust range for durations on a log axis: Tukey's far-out fences
+/// (quartiles ∓ 3 IQR; Tukey 1977, *Exploratory Data Analysis*) on log10
+/// durations, but never closer than a decade to the quartiles, narrowed to
+/// the data. One typing error (an end on the wrong day: 86,400 s) would
+/// otherwise squeeze every other cramp into a corner.
+fn duration_clip(values: impl Iterator<Item = f64>) -> Option<Clip> {
+    let mut v: Vec<f64> = values.filter(|v| v.is_finite() && *v > 0.0).collect();
+    v.sort_unstable_by(f64::total_cmp);
+    let logs: Vec<f64> = v.iter().map(|x| x.log10()).collect();
+    let (q1, q3) = (
+        stats::quantile_sorted(&logs, 0.25)?,
+        stats::quantile_sorted(&logs, 0.75)?,
+    );
+    let reach = (3.0 * (q3 - q1)).max(1.0);
+    let (least, most) = (*v.first()?, *v.last()?);
+    Some(Clip {
+        lo: least.max(10f64.powf(q1 - reach)),
+        hi: most.min(10f64.powf(q3 + reach)),
+    })
+}
+
+/// A log axis over a clip, padded by a sixth of a decade.
+fn log_axis(c: Clip) -> (f64, f64) {
+    (c.lo / 1.5, c.hi * 1.5)
+}
+
+/// The note under a chart with points outside its axes, if any.
+fn outside_note(outside: usize, of: usize) -> Option<String> {
+    (outside > 0).then(|| {
+        format!(
+            "{outside} of {of} point{} outside the axes, drawn on the edge as triangles",
+            if of == 1 { "" } else { "s" }
+        )
+    })
+}
+
+/// Run `draw` on the canvas, with `note` (if any) written in a strip below.
+fn with_note(
+    root: &DrawingArea<SVGBackend, Shift>,
+    note: Option<&str>,
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Drawn,
+) -> Drawn {
+    let Some(note) = note else {
+        return draw(root);
+    };
+    let (_, h) = root.dim_in_pixel();
+    let (upper, lower) = root.split_vertically(h.saturating_sub(22));
+    draw(&upper)?;
+    lower.draw(&Text::new(
+        note.to_string(),
+        (12, 3),
+        (FONT, 13).into_font().color(&BLACK.mix(0.75)),
+    ))?;
+    Ok(())
 }
 
 /// Tagged durations by response group on a log axis: every cramp a dot,
@@ -111,51 +183,70 @@ pub fn durations_by_group(cramps: &[CrampResult]) -> String {
                 .map(|d| (c.response, c.cramp_id, d))
         })
         .collect();
-    let Some((lo, hi)) = log_range(dots.iter().map(|d| d.2)) else {
+    let Some(clip) = duration_clip(dots.iter().map(|d| d.2)) else {
         return "<p class=\"note\">No cramp has a tagged duration to draw.</p>".to_string();
     };
+    let (lo, hi) = log_axis(clip);
+    let outside = dots.iter().filter(|d| clip.place(d.2).1).count();
+    let note = outside_note(outside, dots.len());
     svg((900, 420), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Tagged cramp duration by response (log scale; bar = median)",
-                (FONT, 18),
-            )
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5f64..4.5f64, (lo..hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(5)
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if (x - i).abs() < 1e-6 && (0.0..5.0).contains(&i) {
-                    GROUPS[i as usize].as_str().replace('_', " ")
-                } else {
-                    String::new()
+        with_note(root, note.as_deref(), |root| {
+            let mut chart = ChartBuilder::on(root)
+                .caption(
+                    "Tagged cramp duration by response (log scale; bar = median)",
+                    (FONT, 18),
+                )
+                .margin(12)
+                .x_label_area_size(36)
+                .y_label_area_size(60)
+                .build_cartesian_2d(-0.5f64..4.5f64, (lo..hi).log_scale())?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(5)
+                .x_label_formatter(&|x| {
+                    let i = x.round();
+                    if (x - i).abs() < 1e-6 && (0.0..5.0).contains(&i) {
+                        GROUPS[i as usize].as_str().replace('_', " ")
+                    } else {
+                        String::new()
+                    }
+                })
+                .light_line_style(RGBColor(242, 242, 242))
+                .y_desc("duration, s")
+                .y_label_formatter(&|y| format!("{y:.0}"))
+                .draw()?;
+            for (gi, g) in GROUPS.iter().enumerate() {
+                let colour = group_colour(*g);
+                let mine: Vec<&(Response, usize, f64)> =
+                    dots.iter().filter(|d| d.0 == *g).collect();
+                let x0 = gi as f64;
+                let placed = mine
+                    .iter()
+                    .map(|d| (x0 + 0.6 * jitter(d.1), clip.place(d.2)));
+                chart.draw_series(
+                    placed
+                        .clone()
+                        .filter(|p| !p.1.1)
+                        .map(|(x, (y, _))| Circle::new((x, y), 3, colour.mix(0.7).filled())),
+                )?;
+                chart.draw_series(
+                    placed
+                        .filter(|p| p.1.1)
+                        .map(|(x, (y, _))| TriangleMarker::new((x, y), 5, colour.stroke_width(1))),
+                )?;
+                // The median of the true durations, so clipping moves no bar.
+                let mut v: Vec<f64> = mine.iter().map(|d| d.2).collect();
+                if let Some(m) = stats::median_mut(&mut v) {
+                    let m = clip.place(m).0;
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x0 - 0.38, m), (x0 + 0.38, m)],
+                        colour.stroke_width(3),
+                    )))?;
                 }
-            })
-            .light_line_style(RGBColor(242, 242, 242))
-            .y_desc("duration, s")
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .draw()?;
-        for (gi, g) in GROUPS.iter().enumerate() {
-            let colour = group_colour(*g);
-            let mine: Vec<&(Response, usize, f64)> = dots.iter().filter(|d| d.0 == *g).collect();
-            let x0 = gi as f64;
-            chart.draw_series(mine.iter().map(|d| {
-                Circle::new((x0 + 0.6 * jitter(d.1), d.2), 3, colour.mix(0.7).filled())
-            }))?;
-            let mut v: Vec<f64> = mine.iter().map(|d| d.2).collect();
-            if let Some(m) = stats::median_mut(&mut v) {
-                chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(x0 - 0.38, m), (x0 + 0.38, m)],
-                    colour.stroke_width(3),
-                )))?;
             }
-        }
-        Ok(())
+            Ok(())
+        })
     })
 }
 
@@ -169,51 +260,78 @@ pub fn slowdown_vs_duration(cramps: &[CrampResult], title: &str) -> String {
             _ => None,
         })
         .collect();
-    let Some((lo, hi)) = log_range(dots.iter().map(|d| d.1)) else {
+    let Some(dclip) = duration_clip(dots.iter().map(|d| d.1)) else {
         return "<p class=\"note\">No cramp has both a slowdown and a duration.</p>".to_string();
     };
-    let smin = dots.iter().map(|d| d.0).fold(f64::INFINITY, f64::min);
-    let smax = dots.iter().map(|d| d.0).fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = log_axis(dclip);
+    let sclip = Clip {
+        lo: SLOWDOWN_AXIS_PCT.0,
+        hi: SLOWDOWN_AXIS_PCT.1,
+    };
+    // (slowdown, duration, severity, drawn at an edge), placed on the axes.
+    let placed: Vec<(f64, f64, Option<u8>, bool)> = dots
+        .iter()
+        .map(|&(s, d, sev)| {
+            let ((s, so), (d, d_o)) = (sclip.place(s), dclip.place(d));
+            (s, d, sev, so || d_o)
+        })
+        .collect();
+    let outside = placed.iter().filter(|p| p.3).count();
+    let note = outside_note(outside, dots.len());
+    let smin = placed.iter().map(|d| d.0).fold(f64::INFINITY, f64::min);
+    let smax = placed.iter().map(|d| d.0).fold(f64::NEG_INFINITY, f64::max);
     let (x0, x1) = ((smin - 5.0).min(-10.0), (smax + 5.0).max(40.0));
     svg((900, 420), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, (lo..hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(242, 242, 242))
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .x_desc("slowdown after onset, % of baseline grade-adjusted speed")
-            .y_desc("duration, s")
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .draw()?;
-        for (sev, name) in [
-            (Some(1), "mild"),
-            (Some(2), "moderate"),
-            (Some(3), "severe"),
-            (None, "no severity"),
-        ] {
-            let colour = severity_colour(sev);
+        with_note(root, note.as_deref(), |root| {
+            let mut chart = ChartBuilder::on(root)
+                .caption(title, (FONT, 18))
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(60)
+                .build_cartesian_2d(x0..x1, (lo..hi).log_scale())?;
             chart
-                .draw_series(
-                    dots.iter()
-                        .filter(|d| d.2 == sev || (sev.is_none() && !matches!(d.2, Some(1..=3))))
-                        .map(|d| Circle::new((d.0, d.1), 3, colour.mix(0.8).filled())),
-                )?
-                .label(name)
-                .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 13))
-            .draw()?;
-        Ok(())
+                .configure_mesh()
+                .light_line_style(RGBColor(242, 242, 242))
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .x_desc("slowdown after onset, % of baseline grade-adjusted speed")
+                .y_desc("duration, s")
+                .y_label_formatter(&|y| format!("{y:.0}"))
+                .draw()?;
+            for (sev, name) in [
+                (Some(1), "mild"),
+                (Some(2), "moderate"),
+                (Some(3), "severe"),
+                (None, "no severity"),
+            ] {
+                let colour = severity_colour(sev);
+                let mine = || {
+                    placed.iter().filter(move |d| {
+                        d.2 == sev || (sev.is_none() && !matches!(d.2, Some(1..=3)))
+                    })
+                };
+                chart
+                    .draw_series(
+                        mine()
+                            .filter(|d| !d.3)
+                            .map(|d| Circle::new((d.0, d.1), 3, colour.mix(0.8).filled())),
+                    )?
+                    .label(name)
+                    .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
+                chart.draw_series(
+                    mine()
+                        .filter(|d| d.3)
+                        .map(|d| TriangleMarker::new((d.0, d.1), 5, colour.stroke_width(1))),
+                )?;
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.3))
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font((FONT, 13))
+                .draw()?;
+            Ok(())
+        })
     })
 }
 
@@ -242,7 +360,10 @@ pub fn cramp_panel(c: &CrampResult, windows: &WindowOptions) -> String {
         "#{} {}{}",
         c.cramp_id,
         c.response.as_str().replace('_', " "),
+        // An unknown response's slowdown means nothing (a baseline spent
+        // standing makes a jog a slowdown of −4,000 %).
         c.slowdown_pct
+            .filter(|_| c.response != Response::Unknown)
             .map_or(String::new(), |s| format!(", slowdown {s:.0} %"))
     );
     if c.window.is_empty() {
@@ -469,6 +590,29 @@ mod tests {
         // 4 m/s: 1000 m take 250 s = 4 min 10 s = 4.1667 min.
         assert!((pace_min_per_km(4.0) - 250.0 / 60.0).abs() < 1e-9);
         assert_eq!(pace_min_per_km(0.0), SLOWEST_PACE_MIN_PER_KM);
+    }
+
+    #[test]
+    fn one_typing_error_does_not_stretch_the_duration_axis() {
+        let c = duration_clip([30.0, 45.0, 60.0, 90.0, 120.0, 86_400.0].into_iter())
+            .expect("durations");
+        assert_eq!(c.lo, 30.0);
+        assert!(c.hi < 3_000.0, "{c:?}");
+        assert_eq!(c.place(86_400.0), (c.hi, true));
+        assert_eq!(c.place(90.0), (90.0, false));
+        // Ordinary spreads, from seconds to minutes, are drawn whole.
+        let c = duration_clip([5.0, 40.0, 600.0].into_iter()).expect("durations");
+        assert_eq!((c.lo, c.hi), (5.0, 600.0));
+        assert_eq!(duration_clip([0.0, f64::NAN].into_iter()), None);
+    }
+
+    #[test]
+    fn the_note_counts_the_points_outside_the_axes() {
+        assert_eq!(outside_note(0, 12), None);
+        assert_eq!(
+            outside_note(1, 12).as_deref(),
+            Some("1 of 12 points outside the axes, drawn on the edge as triangles")
+        );
     }
 
     #[test]

@@ -6,8 +6,34 @@ use chrono::FixedOffset;
 use serde_json::{Value, json};
 
 use super::round;
-use crate::activity::{Activity, Samples};
+use crate::activity::{Activity, Holes, Samples};
 use crate::results::rfc3339;
+use crate::timeline::TimelineOptions;
+
+/// Holes covering more than this share of the elapsed time get a warning.
+const HOLES_WARN_SHARE: f64 = 0.1;
+
+/// The activity's holes: gaps longer than the timeline interpolates by
+/// default that are not pauses ([`Activity::holes`]).
+fn holes(a: &Activity) -> Holes {
+    a.holes(TimelineOptions::default().max_interp_gap_s)
+}
+
+/// A warning when the holes cover more than a tenth of the run.
+fn holes_warning(a: &Activity, h: &Holes) -> Option<String> {
+    (h.total_s > HOLES_WARN_SHARE * a.elapsed_s()).then(|| {
+        format!(
+            "{} of the {} elapsed has no samples ({} gap(s) over {} s that are not pauses, \
+             the longest {}): pace there is unknown, so a cramp in or just after a hole gets \
+             no response",
+            hms(h.total_s),
+            hms(a.elapsed_s()),
+            h.count,
+            TimelineOptions::default().max_interp_gap_s,
+            hms(h.longest_s)
+        )
+    })
+}
 
 /// One input as `inspect` reports it: an activity, a failure, or a skip.
 pub enum Row {
@@ -87,6 +113,9 @@ fn row_json(row: &Row) -> Value {
         }
         Row::Activity(a) => {
             let s = &a.samples;
+            let h = holes(a);
+            let mut warnings = a.warnings.clone();
+            warnings.extend(holes_warning(a, &h));
             json!({
                 "path": a.path,
                 "status": "ok",
@@ -106,20 +135,25 @@ fn row_json(row: &Row) -> Value {
                 "has_gps": Samples::has(&s.lat_deg),
                 "has_hr": Samples::has(&s.hr_bpm),
                 "has_cadence": Samples::has(&s.cadence_spm),
+                "holes": h.count,
+                "holes_s": round(h.total_s, 3),
+                "longest_hole_s": round(h.longest_s, 3),
                 "channels": channels(s),
                 "laps": a.laps.len(),
                 "pauses": a.pauses.len(),
                 "paused_s": round(a.paused_s(), 3),
                 "waypoints": a.waypoints.len(),
-                "warnings": a.warnings,
+                "warnings": warnings,
             })
         }
     }
 }
 
-/// `h:mm:ss` (or `m:ss` under an hour).
+/// `h:mm:ss` (or `m:ss` under an hour) of the whole seconds completed, as
+/// a watch's clock shows them. Elapsed, timer and paused times are all cut
+/// this way, so an elapsed 33:12.0 never shows under a timer of 33:12.8.
 fn hms(seconds: f64) -> String {
-    let t = seconds.round().max(0.0) as i64;
+    let t = seconds.floor().max(0.0) as i64;
     let (h, m, s) = (t / 3600, (t / 60) % 60, t % 60);
     if h > 0 {
         format!("{h}:{m:02}:{s:02}")
@@ -181,10 +215,21 @@ fn text_block(a: &Activity) -> String {
         a.pauses.len(),
         hms(a.paused_s())
     );
+    let h = holes(a);
+    out += &if h.count == 0 {
+        "  holes     0\n".to_string()
+    } else {
+        format!(
+            "  holes     {} ({} without samples, longest {})\n",
+            h.count,
+            hms(h.total_s),
+            hms(h.longest_s)
+        )
+    };
     if !a.waypoints.is_empty() {
         out += &format!("  waypoints {}\n", a.waypoints.len());
     }
-    for w in &a.warnings {
+    for w in a.warnings.iter().cloned().chain(holes_warning(a, &h)) {
         out += &format!("  warning   {w}\n");
     }
     out
@@ -227,7 +272,8 @@ mod tests {
 
     #[test]
     fn durations_read_as_a_clock() {
-        assert_eq!(hms(59.6), "1:00");
+        assert_eq!(hms(59.6), "0:59");
+        assert_eq!(hms(1_992.78), hms(1_992.0));
         assert_eq!(hms(3_725.0), "1:02:05");
         assert_eq!(hms(-3.0), "0:00");
     }
