@@ -8,11 +8,12 @@ use std::fmt::Write;
 
 use super::Exporter;
 use super::charts;
-use super::text;
+use super::text::{self, LocalTime};
 use crate::analysis::compare::Comparison;
 use crate::analysis::verdict;
 use crate::results::{Batch, CrampResult, FileStatus};
 use crate::timeline::Timeline;
+use chrono_tz::Tz;
 
 /// At most this many cramp panels are drawn; a note says how many were left out.
 pub const MAX_PANELS: usize = 200;
@@ -351,6 +352,8 @@ pub struct RunHtml<'a> {
     pub timeline: Option<&'a Timeline>,
     /// The run's path as given.
     pub path: String,
+    /// `--tz`: local times in this zone instead of the file's own offset.
+    pub tz: Option<Tz>,
 }
 
 impl Exporter for RunHtml<'_> {
@@ -360,10 +363,10 @@ impl Exporter for RunHtml<'_> {
             let _ = writeln!(
                 s,
                 "<p>{} · {} km · {} · {} cramp(s) · threshold T {} %</p>",
-                escape(
-                    &f.start_utc
-                        .map_or("–".to_string(), |t| text::start(t, None))
-                ),
+                escape(&f.start_utc.map_or("–".to_string(), |t| text::start(
+                    t,
+                    LocalTime::of(self.tz, f.utc_offset_s)
+                ))),
                 num(f.distance_m.map(|d| d / 1000.0), 2),
                 f.elapsed_s.map_or("–".to_string(), text::clock),
                 b.cramps.len(),
@@ -391,7 +394,7 @@ impl Exporter for RunHtml<'_> {
                     text::since_start(c.elapsed_at_onset_s),
                     text::moment(
                         c.start_utc,
-                        None,
+                        run.and_then(|f| LocalTime::of(self.tz, f.utc_offset_s)),
                         run.and_then(|f| f.start_utc).unwrap_or(c.start_utc)
                     )
                 );
