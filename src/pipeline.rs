@@ -114,11 +114,8 @@ pub fn run(
             }
         }
     }
-    warnings.extend(
-        tags::check_matches(&rows, &claimed_by, &cfg.tag_options)
-            .iter()
-            .map(ToString::to_string),
-    );
+    let unmatched_tags = tags::check_matches(&rows, &claimed_by, &cfg.tag_options);
+    warnings.extend(unmatched_tags.iter().map(ToString::to_string));
 
     // Sort by path: output never depends on thread timing.
     reduced.sort_by(|a, b| a.file.path.cmp(&b.file.path));
@@ -178,6 +175,7 @@ pub fn run(
         placebo_moments,
         threshold_range_pct: thresholds.range_pct(),
         warnings,
+        unmatched_tags,
         skipped_non_activities,
         tag_rows: rows.len(),
         inputs: input_files,

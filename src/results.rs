@@ -13,6 +13,7 @@ use crate::activity::{Activity, Samples};
 use crate::align::{Observation, WindowOptions, WindowSample};
 pub use crate::analysis::outcome::CrampOutcome;
 use crate::analysis::{Comparison, Response};
+use crate::tags::TagProblem;
 use crate::timeline::Timeline;
 
 /// What became of one input file or activity (`files[]` of the JSON).
@@ -44,6 +45,10 @@ pub struct FileResult {
     /// First sample, UTC.
     #[serde(serialize_with = "ser_time")]
     pub start_utc: Option<DateTime<Utc>>,
+    /// The runner's offset from UTC in seconds east, when the file tells
+    /// it (`report` shows local times beside UTC; not in the JSON).
+    #[serde(skip)]
+    pub utc_offset_s: Option<i32>,
     /// Wall-clock seconds, first to last sample.
     pub elapsed_s: Option<f64>,
     /// Distance in metres.
@@ -146,6 +151,10 @@ pub struct Batch {
     pub placebo_moments: usize,
     /// Bad tag rows, tags that matched nothing, duplicates dropped, …
     pub warnings: Vec<String>,
+    /// The tag rows that no activity, or several, claimed, as problems
+    /// (each is also among `warnings`): `report` tells this run's from
+    /// other runs' by them.
+    pub unmatched_tags: Vec<TagProblem>,
     /// Non-activity files skipped inside folders and archives.
     pub skipped_non_activities: usize,
     /// Tag rows read (all files).
@@ -186,6 +195,7 @@ impl FileResult {
             format: Some(act.format.as_str()),
             sport: Some(act.sport.as_str().to_string()),
             start_utc: Some(act.start_utc),
+            utc_offset_s: act.utc_offset.map(|o| o.seconds),
             elapsed_s: Some(act.elapsed_s()),
             distance_m: act.distance_m(),
             has_hr: Samples::has(&act.samples.hr_bpm),
@@ -213,6 +223,7 @@ impl FileResult {
             format: None,
             sport: None,
             start_utc: None,
+            utc_offset_s: None,
             elapsed_s: None,
             distance_m: None,
             has_hr: false,

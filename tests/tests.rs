@@ -9,6 +9,7 @@ mod damage;
 mod faults;
 mod first_contact_cli;
 mod first_contact_method;
+mod first_contact_report;
 mod fuzz_regressions;
 mod hostile;
 mod html;

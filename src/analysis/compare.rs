@@ -255,6 +255,11 @@ pub struct Comparison {
     pub p_value: Option<f64>,
     /// The test, in words.
     pub test: Option<String>,
+    /// The test's result (how many shuffles, exact or drawn), for the
+    /// text outputs to describe it in plain words; not in the JSON, which
+    /// carries `test` and `p_value`.
+    #[serde(skip)]
+    pub test_result: Option<stats::VanElteren>,
     /// Severity-stratified Cliff's δ (positive: first group lasts longer).
     pub cliffs_delta: Option<f64>,
     /// Severity-stratified Hodges–Lehmann shift in seconds (first group
@@ -617,6 +622,7 @@ pub fn compare_one(
         ci_method,
         p_value: test.map(|t| t.p_value),
         test: test_name,
+        test_result: test,
         cliffs_delta: stats::stratified_cliffs_delta(&strata_log),
         median_diff_s: stats::stratified_hodges_lehmann(&strata_s),
         kendall_tau,

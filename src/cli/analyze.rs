@@ -11,7 +11,7 @@ use cramplab::align::{PlaceboOptions, RelWindow, WindowOptions};
 use cramplab::analysis::compare::CompareOptions;
 use cramplab::analysis::response::ResponseOptions;
 use cramplab::analysis::threshold::ThresholdOptions;
-use cramplab::config::{Config, SportFilter};
+use cramplab::config::Config;
 use cramplab::ingest::inputs::Inputs;
 use cramplab::output::{OutputError, OutputGuard, OutputSet};
 use cramplab::pipeline;
@@ -23,6 +23,7 @@ use cramplab::report::terminal;
 use cramplab::results::{Batch, FileStatus};
 
 use super::Status;
+use super::common::CommonArgs;
 
 /// Flags of `cramplab analyze`.
 #[derive(Debug, ClapArgs)]
@@ -37,16 +38,9 @@ pub struct AnalyzeArgs {
     /// each activity's own recorded offset.
     #[arg(long, value_name = "ZONE")]
     tz: Option<chrono_tz::Tz>,
-    /// Relative tag times (+m:ss) are timer time as the watch shows it (pauses excluded).
-    #[arg(long)]
-    timer_offsets: bool,
-    /// FIT manual lap presses are cramp tags: onset and end in pairs.
-    #[arg(long)]
-    lap_tags: bool,
-    /// Which sport to analyse: running (trail and treadmill count, and files
-    /// that state no sport), all, or a sport name.
-    #[arg(long, value_name = "SPORT", default_value_t = SportFilter::default(), value_parser = parse_sport)]
-    sport: SportFilter,
+    // --timer-offsets, --lap-tags, --sport, -q: shared with `report`.
+    #[command(flatten)]
+    common: CommonArgs,
     /// Print one JSON document (docs/METHOD.md §4) instead of the text summary.
     #[arg(long)]
     json: bool,
@@ -56,9 +50,6 @@ pub struct AnalyzeArgs {
     /// Replace existing output files (never an input).
     #[arg(long)]
     force: bool,
-    /// Print only errors.
-    #[arg(long, short)]
-    quiet: bool,
     /// Write the tables cramp_results, run_summary and cramp_windows as CSV into DIR.
     #[arg(long, value_name = "DIR", help_heading = "Tables")]
     csv: Option<PathBuf>,
@@ -135,11 +126,6 @@ fn parse_pct(s: &str) -> Result<f64, String> {
     }
 }
 
-/// `--sport`: every name is accepted (an unknown one matches no activity).
-fn parse_sport(s: &str) -> Result<SportFilter, std::convert::Infallible> {
-    Ok(SportFilter::parse(s))
-}
-
 impl AnalyzeArgs {
     /// The plain configuration the library sees.
     pub(super) fn config(&self) -> Config {
@@ -151,9 +137,7 @@ impl AnalyzeArgs {
         let mut cfg = Config::new(paths);
         cfg.tag_files = self.tags.clone();
         cfg.tag_options.tz = self.tz;
-        cfg.tag_options.timer_offsets = self.timer_offsets;
-        cfg.tag_options.lap_tags = self.lap_tags;
-        cfg.sport = self.sport.clone();
+        self.common.apply(&mut cfg);
         cfg.threshold.fixed_pct = self.threshold;
         cfg.threshold.floor_pct = self.threshold_floor;
         cfg.threshold.cap_pct = self.threshold_cap;
@@ -185,7 +169,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
     known_inputs.extend(cfg.tag_files.iter().cloned());
     OutputGuard::new(known_inputs.iter().map(PathBuf::as_path), args.force)
         .check_all(output_paths(args)?.iter().map(PathBuf::as_path))?;
-    let progress = super::Progress::new(inputs.sources().len(), args.quiet);
+    let progress = super::Progress::new(inputs.sources().len(), args.common.quiet);
     let batch = pipeline::run(&cfg, inputs, &|failed| progress.file_done(failed))
         .context("cannot analyse")?;
     progress.finish();
@@ -239,7 +223,7 @@ fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if args.json {
         out.write_all(&Json.render(batch))?;
-    } else if !args.quiet {
+    } else if !args.common.quiet {
         out.write_all(&terminal::render(batch, terminal::use_color()))?;
     }
     out.flush()?;

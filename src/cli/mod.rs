@@ -1,7 +1,9 @@
 //! The command line: clap's derive types, turned into plain config structs
-//! before library code sees them. One file per subcommand.
+//! before library code sees them. One file per subcommand, and `common.rs`
+//! for the flags `analyze` and `report` share.
 
 mod analyze;
+mod common;
 mod export;
 mod inspect;
 mod report;

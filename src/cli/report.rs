@@ -2,14 +2,16 @@
 //! that single file (with `--tags` and any `cramps.csv` beside it), the
 //! run's timeline is read again for its profile, and the result is a short
 //! text summary ([`cramplab::report::run_text`]) or, with `--html FILE`, a
-//! self-contained page.
+//! self-contained page. It takes `analyze`'s tag, sport and `-q` flags
+//! ([`super::common`]), but any sport by default: the run was named.
 
+use std::collections::HashSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args as ClapArgs;
-use cramplab::config::{Config, SportFilter};
+use cramplab::config::Config;
 use cramplab::ingest::inputs::Inputs;
 use cramplab::output::OutputGuard;
 use cramplab::pipeline;
@@ -17,23 +19,28 @@ use cramplab::report::Exporter;
 use cramplab::report::html::RunHtml;
 use cramplab::report::run_text::RunText;
 use cramplab::results::FileStatus;
+use cramplab::tags::{TagProblem, TagProblemKind};
 
 use super::Status;
+use super::common::CommonArgs;
 
 /// Flags of `cramplab report`.
 #[derive(Debug, ClapArgs)]
+// The run was named, so its sport is taken whatever it is unless --sport says otherwise.
+#[command(mut_arg("sport", |a| a.default_value("all")))]
 pub struct ReportArgs {
     /// The activity file (FIT, GPX or TCX, possibly gzipped).
     file: PathBuf,
     /// A tag file (in addition to a cramps.csv beside the run).
     #[arg(long, value_name = "FILE")]
     tags: Vec<PathBuf>,
-    /// Time zone for local wall-clock tag times (e.g. Europe/Berlin).
+    /// Time zone for local wall-clock tag times and the local times shown
+    /// (e.g. Europe/Berlin); default: the run's own recorded offset.
     #[arg(long, value_name = "ZONE")]
     tz: Option<chrono_tz::Tz>,
-    /// FIT manual lap presses are cramp tags: onset and end in pairs.
-    #[arg(long)]
-    lap_tags: bool,
+    // --timer-offsets, --lap-tags, --sport (default here: all), -q: as `analyze`.
+    #[command(flatten)]
+    common: CommonArgs,
     /// Write a self-contained HTML report instead of the text summary.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
@@ -67,14 +74,18 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
         cfg.tag_files.push(b);
     }
     cfg.tag_options.tz = args.tz;
-    cfg.tag_options.lap_tags = args.lap_tags;
-    cfg.sport = SportFilter::All;
+    args.common.apply(&mut cfg);
     cfg.keep_windows = true;
     cfg.keep_timelines = true;
     let inputs = Inputs::find(&cfg.paths, cfg.limits);
     let mut batch = pipeline::run(&cfg, inputs, &|_| {}).context("cannot analyse")?;
-    // Rows of a shared cramps.csv that name other runs are not this run's problem.
-    batch.warnings.retain(|w| !w.contains("no activity"));
+    let elsewhere: HashSet<String> = batch
+        .unmatched_tags
+        .iter()
+        .filter(|p| about_another_run(p, &args.file))
+        .map(ToString::to_string)
+        .collect();
+    batch.warnings.retain(|w| !elsewhere.contains(w));
     for f in batch.files.iter().filter(|f| f.status == FileStatus::Error) {
         eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
     }
@@ -88,14 +99,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
             let page = RunHtml {
                 timeline,
                 path: args.file.display().to_string(),
+                tz: args.tz,
             }
             .render(&batch);
             OutputGuard::new(batch.inputs.iter().map(|p| p.as_path()), args.force)
                 .write(path, &page)?;
         }
+        None if args.common.quiet => {}
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&RunText.render(&batch))?;
+            out.write_all(&RunText { tz: args.tz }.render(&batch))?;
             out.flush()?;
         }
     }
@@ -104,4 +117,50 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
     } else {
         Status::Ok
     })
+}
+
+/// Whether a tag row that no activity claimed belongs to another run than
+/// `run`: one naming another file, or naming none at a moment outside this
+/// run. A row naming this run's file with another letter case or
+/// extension (`Run-04.FIT`, `run-04.gpx`) is this run's: it was meant for
+/// it and silently tags nothing.
+fn about_another_run(p: &TagProblem, run: &Path) -> bool {
+    match &p.kind {
+        TagProblemKind::NoActivityFile { file, .. } => stem(file) != stem(&run.to_string_lossy()),
+        TagProblemKind::NoActivityRecording { .. }
+        | TagProblemKind::NoActivityRecordingLocal { .. } => true,
+        _ => false,
+    }
+}
+
+/// A file name without folders, activity extensions or letter case:
+/// `runs/Run-04.fit.GZ` → `run-04`.
+fn stem(path: &str) -> String {
+    let mut name = path
+        .trim()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    while let Some(cut) = [".gz", ".zip", ".fit", ".gpx", ".tcx"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext).map(str::len))
+    {
+        name.truncate(cut);
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_name_off_by_case_or_extension_has_the_same_stem() {
+        assert_eq!(stem("runs/Run-04.FIT.gz"), "run-04");
+        assert_eq!(stem("run-04.gpx"), "run-04");
+        assert_eq!(stem(r"C:\runs\run-04.fit"), "run-04");
+        assert_eq!(stem("2025.02.10 run.fit"), "2025.02.10 run");
+        assert_ne!(stem("run-05.fit"), stem("run-04.fit"));
+    }
 }

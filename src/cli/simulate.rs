@@ -52,6 +52,9 @@ pub struct SimulateArgs {
     /// Cramps per hour of running before the late-run and pace factors.
     #[arg(long, value_name = "PER_HOUR", default_value_t = Params::default().cramps.rate_per_hour)]
     pub cramp_rate: f64,
+    /// Print only errors (no summary of what was written).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Run `cramplab simulate`.
@@ -67,6 +70,9 @@ pub fn run(cfg: &SimulateArgs) -> anyhow::Result<Status> {
     params.cramps.rate_per_hour = cfg.cramp_rate;
     let sim = simulate::generate(&params, cfg.seed)?;
     let written = simulate::write_dir(&sim, &cfg.out, cfg.force)?;
+    if cfg.quiet {
+        return Ok(Status::Ok);
+    }
     let t = simulate::truth::build(&sim.params, sim.seed, &sim.runs).summary;
     let r = &t.tagged_by_response;
     eprintln!(

@@ -8,10 +8,12 @@ use std::fmt::Write;
 
 use super::Exporter;
 use super::charts;
+use super::text::{self, LocalTime};
 use crate::analysis::compare::Comparison;
 use crate::analysis::verdict;
 use crate::results::{Batch, CrampResult, FileStatus};
 use crate::timeline::Timeline;
+use chrono_tz::Tz;
 
 /// At most this many cramp panels are drawn; a note says how many were left out.
 pub const MAX_PANELS: usize = 200;
@@ -35,30 +37,18 @@ th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 
 fn num(x: Option<f64>, decimals: usize) -> String {
     match x {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        Some(v) if v.is_finite() => text::fixed(v, decimals),
         _ => "–".to_string(),
     }
 }
 
-/// A p-value cell: three decimals, "< 0.001" below that.
+/// A p-value cell: three decimals, "< 0.001" below that; empty without
+/// a test (the CI cell beside it says why).
 fn p_cell(p: Option<f64>) -> String {
     match p {
         Some(p) if p.is_finite() => verdict::p_value_text(p, 3),
-        _ => "–".to_string(),
+        _ => String::new(),
     }
-}
-
-fn verdict_name(c: &Comparison) -> String {
-    serde_json::to_value(c.verdict)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-        .replace('_', " ")
-}
-
-fn hms(s: f64) -> String {
-    let s = s.max(0.0).round() as u64;
-    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
 fn head(title: &str) -> String {
@@ -98,15 +88,16 @@ fn comparison_row(s: &mut String, name: &str, c: &Comparison) {
     let _ = writeln!(
         s,
         "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n\">{}–{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+         <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
         escape(name),
         c.n_group,
         c.n_reference,
-        num(c.duration_ratio, 2),
-        num(c.ci_low, 2),
-        num(c.ci_high, 2),
+        c.duration_ratio
+            .filter(|r| r.is_finite())
+            .map_or(String::new(), |r| text::fixed(r, 2)),
+        escape(&text::ratio_ci(c)),
         escape(&p_cell(c.p_value)),
-        escape(&verdict_name(c))
+        escape(text::verdict(c.verdict))
     );
 }
 
@@ -117,24 +108,22 @@ fn verdict_section(s: &mut String, b: &Batch) {
     let _ = writeln!(
         s,
         "<p>Duration ratio, slowed ÷ kept pace (time a cramp lasted beyond +{:.0} s): \
-         <b>{}</b> (95 % CI {}–{}; 90 % CI {}–{}{}), p {}{}. Cramps compared: {} slowed, \
+         <b>{}</b> ({}{}), p {} ({}). Cramps compared: {} slowed, \
          {} kept pace, from {} runs; {} ended by +{:.0} s and {} had no usable end.</p>",
         b.landmark_s,
-        num(c.duration_ratio, 2),
-        num(c.ci_low, 2),
-        num(c.ci_high, 2),
-        num(c.ci90_low, 2),
-        num(c.ci90_high, 2),
+        c.duration_ratio
+            .filter(|r| r.is_finite())
+            .map_or_else(|| "not computed".to_string(), |r| text::fixed(r, 2)),
+        escape(&text::ratio_cis(c)),
         c.ci_method
             .as_deref()
+            .filter(|_| c.ci_low.is_some() || c.ci90_low.is_some())
             .map_or(String::new(), |m| format!("; {}", escape(m))),
         escape(&match c.p_value {
             Some(p) if p.is_finite() => verdict::p_value_relation(p, 3),
-            _ => "= –".to_string(),
+            _ => "not computed".to_string(),
         }),
-        c.test
-            .as_deref()
-            .map_or(String::new(), |t| format!(" ({})", escape(t))),
+        escape(&text::test_words(c.test_result.as_ref())),
         c.n_group,
         c.n_reference,
         c.n_runs,
@@ -150,7 +139,7 @@ fn verdict_section(s: &mut String, b: &Batch) {
                 "a ratio of {r:.2} or further from 1 (80 % power at these group sizes and \
                  spread). A true effect smaller than that could easily go unseen."
             ),
-            None => "not computable with so few cramps.".to_string(),
+            None => "not computed: too few cramps.".to_string(),
         }
     );
     s.push_str(
@@ -166,15 +155,15 @@ fn verdict_section(s: &mut String, b: &Batch) {
     }
     s.push_str("</table>\n");
     let range = b.threshold_range_pct.map_or(String::new(), |(lo, hi)| {
-        format!(" (runs' own thresholds {lo:.1}–{hi:.1} %)")
+        format!(" (runs' own thresholds {} %)", text::range(lo, hi, 1))
     });
     let _ = writeln!(
         s,
-        "<p id=\"placebo\">Placebo check: slowdown threshold T = {:.1} %{range}. At {} random \
+        "<p id=\"placebo\">Placebo check: slowdown threshold T = {} %{range}. At {} random \
          non-cramp moments classified the same way, {} % were called slowed; it should sit \
          near 5 %.</p>",
-        b.threshold_pct,
-        b.placebo_moments,
+        text::fixed(b.threshold_pct, 1),
+        text::count(b.placebo_moments),
         num(b.placebo_slowed_pct, 1)
     );
     s.push_str(
@@ -203,13 +192,7 @@ fn durations_section(s: &mut String, b: &Batch) {
 
 fn dose_section(s: &mut String, b: &Batch) {
     let c = &b.comparison;
-    let title = format!(
-        "Slowdown vs duration: Kendall τ = {} (95 % CI {} to {}, n = {})",
-        num(c.kendall_tau, 2),
-        num(c.kendall_tau_ci_low, 2),
-        num(c.kendall_tau_ci_high, 2),
-        c.kendall_n
-    );
+    let title = format!("Slowdown vs duration: Kendall τ = {}", text::kendall(c));
     s.push_str("<section id=\"dose-response\"><h2>3. Slowdown and duration</h2>\n");
     let _ = writeln!(
         s,
@@ -225,7 +208,7 @@ fn panels_section(s: &mut String, cramps: &[CrampResult], b: &Batch, id: &str, h
     let _ = writeln!(
         s,
         "<p class=\"legend\">Grade-adjusted pace (blue, left axis, faster up, clipped at 15 \
-         min/km) and heart rate (red, right axis) from −180 s to +300 s around the onset (red \
+         min/km) and heart rate (red, right axis) from -180 s to +300 s around the onset (red \
          line); baseline window<span style=\"background:rgba(31,119,180,.15)\"></span> and \
          response window<span style=\"background:rgba(230,85,13,.25)\"></span>shaded; the \
          dashed line is the tagged end.</p>"
@@ -289,7 +272,7 @@ fn runs_section(s: &mut String, b: &Batch, heading: &str) {
                 .format("%Y-%m-%d %H:%M")
                 .to_string()),
             num(f.distance_m.map(|d| d / 1000.0), 2),
-            f.elapsed_s.map_or("–".to_string(), hms),
+            f.elapsed_s.map_or("–".to_string(), text::clock),
             f.cramps,
         );
     }
@@ -369,6 +352,8 @@ pub struct RunHtml<'a> {
     pub timeline: Option<&'a Timeline>,
     /// The run's path as given.
     pub path: String,
+    /// `--tz`: local times in this zone instead of the file's own offset.
+    pub tz: Option<Tz>,
 }
 
 impl Exporter for RunHtml<'_> {
@@ -377,14 +362,15 @@ impl Exporter for RunHtml<'_> {
         if let Some(f) = b.files.iter().find(|f| f.status == FileStatus::Ok) {
             let _ = writeln!(
                 s,
-                "<p>{} · {} km · {} · {} cramp(s) · threshold T {:.1} %</p>",
-                f.start_utc.map_or("–".to_string(), |t| t
-                    .format("%Y-%m-%d %H:%M UTC")
-                    .to_string()),
+                "<p>{} · {} km · {} · {} cramp(s) · threshold T {} %</p>",
+                escape(&f.start_utc.map_or("–".to_string(), |t| text::start(
+                    t,
+                    LocalTime::of(self.tz, f.utc_offset_s)
+                ))),
                 num(f.distance_m.map(|d| d / 1000.0), 2),
-                f.elapsed_s.map_or("–".to_string(), hms),
+                f.elapsed_s.map_or("–".to_string(), text::clock),
                 b.cramps.len(),
-                b.threshold_pct
+                text::fixed(b.threshold_pct, 1)
             );
         }
         s.push_str("<section id=\"profile\"><h2>The run</h2>\n<p class=\"legend\">Pauses shaded grey, cramps (onset to tagged end) shaded red.</p>\n");
@@ -398,20 +384,30 @@ impl Exporter for RunHtml<'_> {
         panels_section(&mut s, &b.cramps, b, "cramps", "Its cramps");
         if !b.cramps.is_empty() {
             s.push_str(
-                "<table><tr><th>#</th><th>onset (UTC)</th><th>duration, s</th><th>severity</th>\
+                "<table><tr><th>#</th><th>onset</th><th>duration, s</th><th>severity</th>\
              <th>muscle</th><th>response</th><th>slowdown, %</th><th>note</th></tr>\n",
             );
             for c in &b.cramps {
+                let run = b.files.iter().find(|f| f.path == c.file);
+                let onset = format!(
+                    "{} ({})",
+                    text::since_start(c.elapsed_at_onset_s),
+                    text::moment(
+                        c.start_utc,
+                        run.and_then(|f| LocalTime::of(self.tz, f.utc_offset_s)),
+                        run.and_then(|f| f.start_utc).unwrap_or(c.start_utc)
+                    )
+                );
                 let _ = writeln!(
                     s,
                     "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td>\
                  <td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                     c.cramp_id,
-                    crate::results::rfc3339(c.start_utc),
+                    escape(&onset),
                     num(c.duration_s, 0),
                     c.severity.map_or("–".to_string(), |x| x.to_string()),
                     escape(c.muscle.as_deref().unwrap_or("")),
-                    c.response.as_str(),
+                    text::response(c.response),
                     num(c.slowdown_pct, 1),
                     escape(c.note.as_deref().unwrap_or(""))
                 );

@@ -4,7 +4,8 @@
 //! `analyze`'s [`terminal`], [`json`] and [`html`], `report`'s
 //! [`run_text`] and [`html::RunHtml`]. The `--csv` / `--parquet` tables are
 //! several files per run and live in [`tables`]; `inspect` reports
-//! activities rather than a batch ([`inspect`]).
+//! activities rather than a batch ([`inspect`]). The outputs people read
+//! write numbers, ranges, times and names the same way ([`text`]).
 
 pub mod charts;
 pub mod html;
@@ -14,6 +15,7 @@ pub mod run_text;
 #[cfg(feature = "tables")]
 pub mod tables;
 pub mod terminal;
+pub mod text;
 
 use crate::results::Batch;
 

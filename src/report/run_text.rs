@@ -1,40 +1,50 @@
 //! `cramplab report RUN` without `--html`: one run as a short text
 //! summary — the run, its threshold, one line per cramp, then the warnings.
+//! Times read as the runner reads them: the run's length as a clock
+//! (`1:28:11`), each onset since the start as `cramps.csv` takes it
+//! (`+9:27`) and as a clock time, in UTC and the runner's local time.
+
+use chrono_tz::Tz;
 
 use super::Exporter;
-use crate::results::{Batch, rfc3339};
+use super::text::{self, LocalTime};
+use crate::results::{Batch, FileResult};
 
 /// The per-run text exporter.
-pub struct RunText;
+#[derive(Debug, Clone, Default)]
+pub struct RunText {
+    /// `--tz`: local times in this zone instead of the file's own offset.
+    pub tz: Option<Tz>,
+}
 
 impl Exporter for RunText {
     fn render(&self, batch: &Batch) -> Vec<u8> {
-        summary(batch).into_bytes()
+        summary(batch, self.tz).into_bytes()
     }
 }
 
-/// Minutes and seconds since the start, `+m:ss`.
-fn since_start(s: f64) -> String {
-    let s = s.max(0.0).round() as u64;
-    format!("+{}:{:02}", s / 60, s % 60)
+/// The run's header line: `path: start, distance, length, cramps`.
+fn run_line(f: &FileResult, local: Option<LocalTime>) -> String {
+    let mut parts = vec![];
+    if let Some(t) = f.start_utc {
+        parts.push(text::start(t, local));
+    }
+    if let Some(d) = f.distance_m {
+        parts.push(format!("{} km", text::fixed(d / 1000.0, 2)));
+    }
+    if let Some(e) = f.elapsed_s {
+        parts.push(text::clock(e));
+    }
+    parts.push(format!("{} cramp(s)", f.cramps));
+    format!("{}: {}\n", f.path, parts.join(", "))
 }
 
 /// The text summary: the run, then one line per cramp.
-fn summary(b: &Batch) -> String {
+fn summary(b: &Batch, tz: Option<Tz>) -> String {
+    let local_of = |f: &FileResult| LocalTime::of(tz, f.utc_offset_s);
     let mut s = String::new();
     for f in &b.files {
-        s.push_str(&format!(
-            "{}: {}{}{}, {} cramp(s)\n",
-            f.path,
-            f.start_utc.map_or(String::new(), |t| t
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string()),
-            f.distance_m
-                .map_or(String::new(), |d| format!(", {:.2} km", d / 1000.0)),
-            f.elapsed_s
-                .map_or(String::new(), |e| format!(", {}", since_start(e))),
-            f.cramps
-        ));
+        s.push_str(&run_line(f, local_of(f)));
         if let Some(e) = &f.error {
             s.push_str(&format!("  {e}\n"));
         }
@@ -43,17 +53,25 @@ fn summary(b: &Batch) -> String {
         }
     }
     if !b.cramps.is_empty() {
-        s.push_str(&format!("slowdown threshold T: {:.1} %\n", b.threshold_pct));
+        s.push_str(&format!(
+            "slowdown threshold T: {} %\n",
+            text::fixed(b.threshold_pct, 1)
+        ));
     }
     for c in &b.cramps {
+        let run = b.files.iter().find(|f| f.path == c.file);
+        let start = run.and_then(|f| f.start_utc).unwrap_or(c.start_utc);
+        let local = run.and_then(local_of);
         s.push_str(&format!(
-            "#{} at {} {}: {}{}{}{}{}\n",
+            "#{} at {} ({}): {}{}{}{}{}\n",
             c.cramp_id,
-            since_start(c.elapsed_at_onset_s),
-            rfc3339(c.start_utc),
-            c.response.as_str(),
-            c.slowdown_pct
-                .map_or(String::new(), |x| format!(", slowdown {x:.1} %")),
+            text::since_start(c.elapsed_at_onset_s),
+            text::moment(c.start_utc, local, start),
+            text::response(c.response),
+            c.slowdown_pct.map_or(String::new(), |x| format!(
+                ", slowdown {} %",
+                text::fixed(x, 1)
+            )),
             c.duration_s
                 .map_or(", no end tagged".to_string(), |d| format!(
                     ", lasted {d:.0} s"

@@ -9,6 +9,7 @@ use comfy_table::{
 };
 
 use super::Exporter;
+use super::text;
 use crate::analysis::Response;
 use crate::analysis::compare::Comparison;
 use crate::analysis::verdict::{self, Verdict};
@@ -17,36 +18,43 @@ use crate::results::{Batch, CrampOutcome, FileStatus};
 /// The plain-text exporter.
 pub struct Terminal;
 
+/// A number, or "not computed" when there is none.
 fn opt(x: Option<f64>, decimals: usize) -> String {
-    x.map_or_else(|| "—".to_string(), |v| format!("{v:.decimals$}"))
+    x.map_or_else(|| "not computed".to_string(), |v| text::fixed(v, decimals))
 }
 
-/// A p-value cell: four decimals, "< 0.001" below that.
+/// A p-value cell: three decimals as in the sentence, "< 0.001" below
+/// that; empty without a test (the CI cell beside it says why).
 fn p_cell(p: Option<f64>) -> String {
-    p.map_or_else(|| "—".to_string(), |p| verdict::p_value_text(p, 4))
+    p.map_or_else(String::new, |p| verdict::p_value_text(p, 3))
 }
 
 fn ratio_line(c: &Comparison) -> String {
     match c.duration_ratio {
         Some(r) => format!(
-            "duration ratio {r:.2} (95 % CI {}–{}, 90 % CI {}–{})",
-            opt(c.ci_low, 2),
-            opt(c.ci_high, 2),
-            opt(c.ci90_low, 2),
-            opt(c.ci90_high, 2)
+            "duration ratio {} ({})",
+            text::fixed(r, 2),
+            text::ratio_cis(c)
         ),
-        None => "duration ratio — (too few cramps to estimate)".to_string(),
+        None => format!("duration ratio not computed: {}", text::why_no_ratio_ci(c)),
     }
 }
 
-fn name(r: Response) -> &'static str {
-    match r {
-        Response::KeptPace => "kept pace",
-        Response::Slowed => "slowed",
-        Response::Walked => "walked",
-        Response::Stopped => "stopped",
-        Response::Unknown => "unknown",
+/// The 95 % CI as a table cell: the range, or "not computed:" above the
+/// reason (two short lines keep the column narrow).
+fn ci_cell(c: &Comparison) -> String {
+    match (c.ci_low, c.ci_high) {
+        (Some(lo), Some(hi)) => text::range(lo, hi, 2),
+        _ => format!("not computed:\n{}", text::why_no_ratio_ci(c)),
     }
+}
+
+/// A median in seconds, or why there is none.
+fn median_s(x: Option<f64>) -> String {
+    x.map_or_else(
+        || "no median".to_string(),
+        |v| format!("median {} s", text::fixed(v, 0)),
+    )
 }
 
 /// How to start tagging, printed when no cramp was tagged at all.
@@ -139,7 +147,7 @@ fn counts_table(b: &Batch, color: bool) -> Table {
         Some(Response::Unknown),
         None,
     ] {
-        let mut row = vec![Cell::new(r.map_or("total", name))];
+        let mut row = vec![Cell::new(r.map_or("total", text::response))];
         row.extend(OUTCOMES.iter().map(|o| right(n(r, Some(o.0)))));
         row.push(right(n(r, None)));
         t.add_row(row);
@@ -148,7 +156,7 @@ fn counts_table(b: &Batch, color: bool) -> Table {
 }
 
 fn verdict_cell(v: Verdict, color: bool) -> Cell {
-    let cell = Cell::new(verdict_name(v));
+    let cell = Cell::new(text::verdict(v));
     if !color {
         return cell;
     }
@@ -158,13 +166,6 @@ fn verdict_cell(v: Verdict, color: bool) -> Cell {
         Verdict::NoMeaningfulDifference => cell.fg(TableColor::Cyan),
         _ => cell.fg(TableColor::Yellow),
     }
-}
-
-fn verdict_name(v: Verdict) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Primary, secondary and sensitivity comparisons, one row each.
@@ -188,8 +189,11 @@ fn comparisons_table(c: &Comparison, color: bool) -> Table {
             Cell::new(label),
             right(x.n_group),
             right(x.n_reference),
-            right(opt(x.duration_ratio, 2)),
-            right(format!("{}–{}", opt(x.ci_low, 2), opt(x.ci_high, 2))),
+            right(
+                x.duration_ratio
+                    .map_or(String::new(), |r| text::fixed(r, 2)),
+            ),
+            right(ci_cell(x)),
             right(p_cell(x.p_value)),
             verdict_cell(x.verdict, color),
         ]);
@@ -225,14 +229,7 @@ pub fn render(b: &Batch, color: bool) -> Vec<u8> {
         }
         let c = &b.comparison;
         let _ = writeln!(s, "\n{}\n", c.summary);
-        let _ = writeln!(
-            s,
-            "Verdict: {}",
-            serde_json::to_value(c.verdict)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        );
+        let _ = writeln!(s, "Verdict: {}", text::verdict(c.verdict));
         let _ = writeln!(
             s,
             "Primary: time a cramp lasted beyond +{:.0} s, precise onsets, severity strata",
@@ -240,43 +237,51 @@ pub fn render(b: &Batch, color: bool) -> Vec<u8> {
         );
         let _ = writeln!(
             s,
-            "  slowed     {:>4} cramps  median {} s\n  kept pace  {:>4} cramps  median {} s   ({} runs)",
+            "  slowed     {:>4} cramps  {}\n  kept pace  {:>4} cramps  {}   ({} runs)",
             c.n_group,
-            opt(c.median_group_s, 0),
+            median_s(c.median_group_s),
             c.n_reference,
-            opt(c.median_reference_s, 0),
+            median_s(c.median_reference_s),
             c.n_runs
         );
         let _ = writeln!(s, "  {}", ratio_line(c));
         let _ = writeln!(
             s,
-            "  {}: p {}; Cliff's δ = {}; median difference {} s",
-            c.test.as_deref().unwrap_or("test"),
-            c.p_value
-                .map_or_else(|| "= —".to_string(), |p| verdict::p_value_relation(p, 4)),
+            "  {}: p {}; Cliff's δ = {}; median difference {}",
+            text::test_words(c.test_result.as_ref()),
+            c.p_value.map_or_else(
+                || "not computed".to_string(),
+                |p| verdict::p_value_relation(p, 3)
+            ),
             opt(c.cliffs_delta, 2),
-            opt(c.median_diff_s, 0)
+            c.median_diff_s.map_or_else(
+                || "not computed".to_string(),
+                |d| format!("{} s", text::fixed(d, 0))
+            )
         );
         let _ = writeln!(
             s,
-            "  slowdown vs time beyond +{:.0} s: Kendall τ-b = {} (95 % CI {}–{}, n = {})",
+            "  slowdown vs time beyond +{:.0} s: Kendall τ-b = {}",
             b.landmark_s,
-            opt(c.kendall_tau, 2),
-            opt(c.kendall_tau_ci_low, 2),
-            opt(c.kendall_tau_ci_high, 2),
-            c.kendall_n
+            text::kendall(c)
         );
         let _ = writeln!(
             s,
             "  smallest ratio this data could detect with 80 % power: {}",
-            opt(c.detectable_ratio, 2)
+            c.detectable_ratio.map_or_else(
+                || "not computed, too few cramps".to_string(),
+                |r| text::fixed(r, 2)
+            )
         );
         let _ = writeln!(
             s,
-            "  slowdown threshold T = {:.1} % (the runner's own); placebo moments called slowed: {} % of {} (should be near 5 %)",
-            b.threshold_pct,
-            opt(b.placebo_slowed_pct, 1),
-            b.placebo_moments
+            "  slowdown threshold T = {} % (the runner's own); placebo moments called slowed: {} of {} (should be near 5 %)",
+            text::fixed(b.threshold_pct, 1),
+            b.placebo_slowed_pct.map_or_else(
+                || "not computed".to_string(),
+                |p| format!("{} %", text::fixed(p, 1))
+            ),
+            text::count(b.placebo_moments)
         );
 
         let _ = writeln!(s, "\nResponses × outcomes (cramps):");
