@@ -16,7 +16,7 @@ use super::stats;
 use super::{Response, Verdict};
 
 /// What one simulated history's primary comparison said.
-struct Outcome {
+struct HistoryResult {
     verdict: Verdict,
     ratio: Option<f64>,
     ci: Option<(f64, f64)>,
@@ -35,7 +35,7 @@ fn options(seed: u64) -> CompareOptions {
     }
 }
 
-fn run_histories(truth: Truth, histories: u64, seed: u64) -> Vec<Outcome> {
+fn run_histories(truth: Truth, histories: u64, seed: u64) -> Vec<HistoryResult> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (0..histories)
         .map(|h| {
@@ -51,7 +51,7 @@ fn run_histories(truth: Truth, histories: u64, seed: u64) -> Vec<Outcome> {
             let pooled_ratio =
                 stats::hodges_lehmann(&logs(Response::Slowed), &logs(Response::KeptPace))
                     .map(f64::exp);
-            Outcome {
+            HistoryResult {
                 verdict: c.verdict,
                 ratio: c.duration_ratio,
                 ci: c.ci_low.zip(c.ci_high),
@@ -63,8 +63,8 @@ fn run_histories(truth: Truth, histories: u64, seed: u64) -> Vec<Outcome> {
 
 /// 1,000 histories of 60–120 cramps from 20–40 runs, no true effect, severe
 /// cramps both more often slowed and longer.
-fn null_histories() -> &'static [Outcome] {
-    static CELL: OnceLock<Vec<Outcome>> = OnceLock::new();
+fn null_histories() -> &'static [HistoryResult] {
+    static CELL: OnceLock<Vec<HistoryResult>> = OnceLock::new();
     CELL.get_or_init(|| {
         run_histories(
             Truth {
@@ -82,7 +82,7 @@ fn null_histories() -> &'static [Outcome] {
 
 /// 1,000 histories from 20–25 runs in which slowing down halves the time
 /// beyond +18 s, with `cramps` cramps in each table.
-fn halving_histories(cramps: usize) -> Vec<Outcome> {
+fn halving_histories(cramps: usize) -> Vec<HistoryResult> {
     run_histories(
         Truth {
             runs: (20, 25),
@@ -96,11 +96,11 @@ fn halving_histories(cramps: usize) -> Vec<Outcome> {
     )
 }
 
-fn share(outcomes: &[Outcome], pred: impl Fn(&Outcome) -> bool) -> f64 {
+fn share(outcomes: &[HistoryResult], pred: impl Fn(&HistoryResult) -> bool) -> f64 {
     outcomes.iter().filter(|o| pred(o)).count() as f64 / outcomes.len() as f64
 }
 
-fn covers(o: &Outcome, ratio: f64) -> bool {
+fn covers(o: &HistoryResult, ratio: f64) -> bool {
     o.ci.is_some_and(|(lo, hi)| lo <= ratio && ratio <= hi)
 }
 

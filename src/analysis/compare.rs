@@ -116,10 +116,12 @@ impl CompareOptions {
     }
 }
 
-/// Which duration a comparison is about.
+/// Which duration a comparison is about: its endpoint (serialised as the
+/// `outcome` of docs/METHOD.md §4; not to be confused with a cramp's
+/// [`crate::analysis::outcome::CrampOutcome`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum Endpoint {
     /// Time beyond +18 s among cramps still going then (primary).
     RemainingS,
     /// Full tagged duration (sensitivity).
@@ -135,8 +137,8 @@ pub struct AnalysisSpec {
     pub group: Response,
     /// Reference group (denominator).
     pub reference: Response,
-    /// Outcome compared.
-    pub outcome: Outcome,
+    /// Endpoint compared.
+    pub outcome: Endpoint,
     /// Include cramps whose onset was typed in afterwards.
     pub include_approx: bool,
     /// Only the first cramp of each run.
@@ -152,7 +154,7 @@ impl AnalysisSpec {
             label: "primary",
             group: Response::Slowed,
             reference: Response::KeptPace,
-            outcome: Outcome::RemainingS,
+            outcome: Endpoint::RemainingS,
             include_approx: false,
             first_per_run_only: false,
             dose_response: true,
@@ -183,7 +185,7 @@ impl AnalysisSpec {
         vec![
             AnalysisSpec {
                 label: "full_duration",
-                outcome: Outcome::DurationS,
+                outcome: Endpoint::DurationS,
                 ..Self::primary()
             },
             AnalysisSpec {
@@ -210,8 +212,8 @@ pub struct Comparison {
     pub group: Response,
     /// Reference group.
     pub reference: Response,
-    /// Outcome compared.
-    pub outcome: Outcome,
+    /// Endpoint compared.
+    pub outcome: Endpoint,
     /// Cramps in this analysis's selection classified slowed.
     pub slowed: usize,
     /// … kept pace.
@@ -372,10 +374,10 @@ struct Compared {
 
 /// The outcome of a record in seconds, if usable (finite and positive:
 /// the log scale needs it).
-fn outcome_s(r: &CrampRecord, outcome: Outcome) -> Option<f64> {
+fn outcome_s(r: &CrampRecord, outcome: Endpoint) -> Option<f64> {
     let v = match outcome {
-        Outcome::RemainingS => r.remaining_s,
-        Outcome::DurationS => r.duration_s,
+        Endpoint::RemainingS => r.remaining_s,
+        Endpoint::DurationS => r.duration_s,
     }?;
     (v.is_finite() && v > 0.0).then_some(v)
 }
@@ -411,7 +413,7 @@ pub fn compare_one(
                 seconds,
             }),
             None => {
-                if !(r.ended_in_window && spec.outcome == Outcome::RemainingS) {
+                if !(r.ended_in_window && spec.outcome == Endpoint::RemainingS) {
                     without_outcome += 1;
                 }
             }
@@ -788,7 +790,7 @@ mod tests {
         );
         // Full duration includes the cramp that ended at 12 s.
         assert_eq!(c.sensitivity[0].n_reference, 7);
-        assert_eq!(c.sensitivity[0].outcome, Outcome::DurationS);
+        assert_eq!(c.sensitivity[0].outcome, Endpoint::DurationS);
         // Approximate onsets included: one more slowed cramp.
         assert_eq!(c.sensitivity[1].n_group, 6);
         assert_eq!(c.sensitivity[1].slowed, 6);

@@ -22,7 +22,7 @@ mod calibration_tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use compare::{AnalysisSpec, CompareOptions, Comparison, Outcome, compare, compare_one};
+pub use compare::{AnalysisSpec, CompareOptions, Comparison, Endpoint, compare, compare_one};
 pub use verdict::Verdict;
 
 /// What the runner did in the response window (+3 s to +18 s after onset).

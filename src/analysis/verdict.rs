@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Response;
-use super::compare::Outcome;
+use super::compare::Endpoint;
 
 /// What a comparison can honestly conclude, first matching tier wins
 /// (docs/METHOD.md §3 "Verdict tiers").
@@ -174,13 +174,13 @@ fn estimate_phrase(ratio: f64, ci: Option<(f64, f64)>, level_pct: f64) -> String
 }
 
 /// What the outcome measures, appended to estimates.
-fn outcome_note(outcome: Outcome, rules: &Rules) -> String {
+fn outcome_note(outcome: Endpoint, rules: &Rules) -> String {
     match outcome {
-        Outcome::RemainingS => format!(
+        Endpoint::RemainingS => format!(
             "counting the time a cramp lasted beyond its first {} s",
             rules.landmark_s
         ),
-        Outcome::DurationS => "counting each cramp's full tagged duration".to_string(),
+        Endpoint::DurationS => "counting each cramp's full tagged duration".to_string(),
     }
 }
 
@@ -191,7 +191,7 @@ pub fn summary(
     rules: &Rules,
     group: Response,
     reference: Response,
-    outcome: Outcome,
+    outcome: Endpoint,
 ) -> String {
     let level_pct = 100.0 * (1.0 - rules.alpha);
     let who = doing(group);
@@ -386,7 +386,7 @@ mod tests {
             &RULES,
             Response::Slowed,
             Response::KeptPace,
-            Outcome::RemainingS,
+            Endpoint::RemainingS,
         );
         assert!(s.contains("please tag severity"), "{s}");
         // Exactly a quarter is still allowed.
@@ -408,7 +408,7 @@ mod tests {
             &RULES,
             Response::Slowed,
             Response::KeptPace,
-            Outcome::RemainingS,
+            Endpoint::RemainingS,
         );
         // 1 − 0.52 = 48 %; CI 1 − 0.69 = 31 % to 1 − 0.39 = 61 %.
         assert!(
@@ -435,7 +435,7 @@ mod tests {
             &RULES,
             Response::Walked,
             Response::KeptPace,
-            Outcome::RemainingS,
+            Endpoint::RemainingS,
         );
         assert!(
             s.contains("35 % longer cramps (95 % CI 10–66 % longer)"),
@@ -488,7 +488,7 @@ mod tests {
             &RULES,
             Response::Slowed,
             Response::KeptPace,
-            Outcome::RemainingS,
+            Endpoint::RemainingS,
         );
         assert!(
             s.contains("anything from 40 % shorter to 15 % longer cramps"),
@@ -508,7 +508,7 @@ mod tests {
                 rules,
                 Response::Slowed,
                 Response::KeptPace,
-                Outcome::RemainingS,
+                Endpoint::RemainingS,
             )
         };
         assert!(say(&RULES).contains("beyond its first 18 s"));
