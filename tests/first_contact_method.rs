@@ -229,3 +229,23 @@ fn inspect_says_what_a_local_timestamp_decades_off_means_for_the_tags() {
         }
     }
 }
+
+#[test]
+fn report_says_why_a_standing_start_is_unknown_instead_of_printing_its_slowdown() {
+    let dir = standing_start();
+    let out = cramplab()
+        .arg("report")
+        .arg(dir.path().join(STANDING_START_FIT))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("#1 "))
+        .unwrap_or_else(|| panic!("no line for the first cramp: {text}"));
+    assert!(
+        line.contains("unknown: not running before the onset"),
+        "{line}"
+    );
+    assert!(!line.contains("slowdown"), "{line}");
+}

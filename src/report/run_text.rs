@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 
 use super::Exporter;
 use super::text::{self, LocalTime};
+use crate::analysis::Response;
 use crate::results::{Batch, FileResult};
 
 /// The per-run text exporter.
@@ -68,10 +69,20 @@ fn summary(b: &Batch, tz: Option<Tz>) -> String {
             text::since_start(c.elapsed_at_onset_s),
             text::moment(c.start_utc, local, start),
             text::response(c.response),
-            c.slowdown_pct.map_or(String::new(), |x| format!(
-                ", slowdown {} %",
-                text::fixed(x, 1)
-            )),
+            // An unknown response's slowdown means nothing (a standing
+            // start's is thousands of percent); say why it is unknown.
+            if c.response == Response::Unknown {
+                let why: Vec<&str> = c.flags.iter().map(String::as_str).collect();
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", why.join("; "))
+                }
+            } else {
+                c.slowdown_pct.map_or(String::new(), |x| {
+                    format!(", slowdown {} %", text::fixed(x, 1))
+                })
+            },
             c.duration_s
                 .map_or(", no end tagged".to_string(), |d| format!(
                     ", lasted {d:.0} s"
