@@ -201,12 +201,13 @@ pub fn summary(
         first.make_ascii_uppercase();
     }
     let counts = format!(
-        "{} {} and {} {} cramps with a usable outcome from {} runs",
+        "{} {} and {} {} cramps with a usable outcome from {} run{}",
         e.n_group,
         adjective(group),
         e.n_reference,
         adjective(reference),
-        e.n_runs
+        e.n_runs,
+        if e.n_runs == 1 { "" } else { "s" }
     );
     let severity_request = if e.severity_missing(rules) {
         format!(
@@ -419,6 +420,25 @@ mod tests {
         );
         assert!(s.contains("(p = 0.001;"), "{s}");
         assert!(!s.contains("caus"), "{s}");
+    }
+
+    #[test]
+    fn cramps_from_one_run_are_counted_as_one_run_not_one_runs() {
+        let e = Evidence {
+            n_runs: 1,
+            ..evidence()
+        };
+        let v = decide(&e, &RULES);
+        let s = summary(
+            v,
+            &e,
+            &RULES,
+            Response::Slowed,
+            Response::KeptPace,
+            Endpoint::RemainingS,
+        );
+        assert!(s.contains("from 1 run ("), "{s}");
+        assert!(!s.contains("1 runs"), "{s}");
     }
 
     #[test]

@@ -328,8 +328,9 @@ fn method_section(s: &mut String, b: &Batch) {
         "<section id=\"method\"><h2>6. Method and settings</h2>\n<p>Each activity is put on a \
          1 Hz timeline; speed is grade-adjusted with Minetti et al.'s cost of running (J Appl \
          Physiol 2002). A cramp's slowdown compares mean grade-adjusted speed in the response \
-         window with the baseline window; its response is stopped, walked, slowed (slowdown at \
-         least the runner's own threshold T, set from random non-cramp moments) or kept pace. \
+         window with the baseline window; its response is unknown (a window lacks data, or the \
+         runner was not running before the onset), stopped, walked, slowed (slowdown at least \
+         the runner's own threshold T, set from random non-cramp moments) or kept pace. \
          The primary outcome is the time a cramp lasted beyond the end of the response window, \
          among cramps still going then. Slowed and kept-pace cramps are compared within \
          severity strata (Hodges–Lehmann ratio, run-level bootstrap CI, van Elteren test).</p>\n\

@@ -237,12 +237,13 @@ pub fn render(b: &Batch, color: bool) -> Vec<u8> {
         );
         let _ = writeln!(
             s,
-            "  slowed     {:>4} cramps  {}\n  kept pace  {:>4} cramps  {}   ({} runs)",
+            "  slowed     {:>4} cramps  {}\n  kept pace  {:>4} cramps  {}   ({} run{})",
             c.n_group,
             median_s(c.median_group_s),
             c.n_reference,
             median_s(c.median_reference_s),
-            c.n_runs
+            c.n_runs,
+            if c.n_runs == 1 { "" } else { "s" }
         );
         let _ = writeln!(s, "  {}", ratio_line(c));
         let _ = writeln!(
