@@ -27,15 +27,16 @@ use super::Status;
 #[derive(Debug, ClapArgs)]
 pub struct AnalyzeArgs {
     /// Activity files, archives or folders (default: the current folder).
-    /// Each cramps.csv found under them tags the activities in its folder and below.
+    /// Each cramps.csv found under them, beside them, inside them (a zip) or
+    /// given itself tags the activities in its folder and below.
     paths: Vec<PathBuf>,
     /// A tag file that tags every activity (in addition to cramps.csv files found).
     #[arg(long, value_name = "FILE")]
     tags: Vec<PathBuf>,
-    /// Time zone for local wall-clock tag times (e.g. Europe/Berlin); default:
-    /// each activity's own recorded offset.
+    /// Time zone for local wall-clock tag times (e.g. Europe/Berlin, or a fixed
+    /// offset like +02:00); default: each activity's own recorded offset.
     #[arg(long, value_name = "ZONE")]
-    tz: Option<chrono_tz::Tz>,
+    tz: Option<cramplab::tags::TagZone>,
     /// Relative tag times (+m:ss) are timer time as the watch shows it (pauses excluded).
     #[arg(long)]
     timer_offsets: bool,
@@ -55,7 +56,7 @@ pub struct AnalyzeArgs {
     /// Replace existing output files (never an input).
     #[arg(long)]
     force: bool,
-    /// Print only errors.
+    /// Print only errors (failed inputs, and tags that could not be used).
     #[arg(long, short)]
     quiet: bool,
     /// Write the tables cramp_results, run_summary and cramp_windows as CSV into DIR.
@@ -163,7 +164,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
         .context("cannot analyse")?;
     progress.finish();
     report(args, &batch)?;
-    Ok(if batch.failed() > 0 {
+    // A lost tag is a lost input: the runner must hear of it (exit 2).
+    Ok(if batch.failed() > 0 || batch.tag_summary.lost_any() {
         Status::SomeFailed
     } else {
         Status::Ok
@@ -173,6 +175,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
 fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
     for f in batch.files.iter().filter(|f| f.status == FileStatus::Error) {
         eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
+    }
+    // Tags that could not be used are named in the text summary; without
+    // it (-q, --json) they go to stderr like failed inputs, so no tag is
+    // ever lost without a word.
+    if args.quiet || args.json {
+        for lost in &batch.tag_summary.lost {
+            eprintln!("cramplab: tag not used: {lost}");
+        }
     }
     if let Some(path) = &args.html {
         cramplab::output::OutputGuard::new(batch.inputs.iter().map(|p| p.as_path()), args.force)

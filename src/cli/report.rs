@@ -28,9 +28,9 @@ pub struct ReportArgs {
     /// A tag file (in addition to a cramps.csv beside the run).
     #[arg(long, value_name = "FILE")]
     tags: Vec<PathBuf>,
-    /// Time zone for local wall-clock tag times (e.g. Europe/Berlin).
+    /// Time zone for local wall-clock tag times (e.g. Europe/Berlin, or +02:00).
     #[arg(long, value_name = "ZONE")]
-    tz: Option<chrono_tz::Tz>,
+    tz: Option<cramplab::tags::TagZone>,
     /// FIT manual lap presses are cramp tags: onset and end in pairs.
     #[arg(long)]
     lap_tags: bool,
