@@ -7,6 +7,7 @@ mod common;
 mod conformance;
 mod damage;
 mod faults;
+mod first_contact_tags;
 mod fuzz_regressions;
 mod hostile;
 mod html;
