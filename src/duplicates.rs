@@ -101,6 +101,19 @@ pub fn find(recs: &[Recording]) -> Vec<(usize, usize)> {
     dropped.keys().map(|&d| (d, resolve(dropped[&d]))).collect()
 }
 
+/// Tag rows of one activity whose onsets lie this close (seconds) are the
+/// same cramp tagged twice (a repeated row, or the same row in two tag
+/// files), merged by [`crate::tags::merge_repeats`]. Two seconds covers a
+/// row copied with its seconds rounded; two real cramps this close would
+/// be one.
+pub const REPEAT_WITHIN_S: i64 = 2;
+
+/// Whether two tag rows are the same cramp tagged twice (see
+/// [`REPEAT_WITHIN_S`]).
+pub fn repeated_tag(a: &CrampTag, b: &CrampTag) -> bool {
+    (a.onset_utc - b.onset_utc).num_milliseconds().abs() <= REPEAT_WITHIN_S * 1000
+}
+
 /// Whether two tags mark the same cramp (one recorded twice: a lap press
 /// also typed into cramps.csv, or tags of two exports of one run): onsets
 /// within 10 s, or within 30 s when either was typed in afterwards

@@ -48,6 +48,18 @@ pub(crate) struct Reduced {
     pub(crate) placebo: Vec<PlaceboMoment>,
     /// Indices of tag rows this activity claimed.
     pub(crate) claims: Vec<usize>,
+    /// Indices of the tag rows that tag a cramp in it (repeats merged
+    /// away included).
+    pub(crate) matched_rows: Vec<usize>,
+    /// Tag rows that belong to it but cannot be used: (row index, message).
+    pub(crate) row_problems: Vec<(usize, String)>,
+    /// Its cramp markers (waypoints) that tag nothing, named with its path.
+    pub(crate) infile_lost: Vec<String>,
+    /// Its tags used with a caveat (kept without an end, merged repeats),
+    /// named with its path or their rows.
+    pub(crate) tag_caveats: Vec<String>,
+    /// Tag rows merged into an earlier row tagging the same cramp.
+    pub(crate) rows_merged: usize,
     /// Where to read it again (re-homing tags of a dropped duplicate).
     pub(crate) source_index: usize,
     /// Index of the activity among its source's activities.
@@ -75,23 +87,44 @@ pub(crate) fn reduce(
     extra_tags: &[CrampTag],
 ) -> Reduced {
     let mut warnings = act.warnings.clone();
-    let mut claims: Vec<usize> = resolved.found.iter().map(|(i, _)| *i).collect();
+    let matched_rows: Vec<usize> = resolved.found.iter().map(|(i, _)| *i).collect();
+    let mut claims = matched_rows.clone();
     claims.extend(resolved.problems.iter().map(|(i, _)| *i));
-    warnings.extend(resolved.problems.iter().map(|(_, p)| p.to_string()));
-    let mut found: Vec<CrampTag> = resolved.found.into_iter().map(|(_, t)| t).collect();
+    let row_problems: Vec<(usize, String)> = resolved
+        .problems
+        .iter()
+        .map(|(i, p)| (*i, p.to_string()))
+        .collect();
+    warnings.extend(row_problems.iter().map(|(_, p)| p.clone()));
+    let not_analysed = not_analysed_because(&act, &cfg.sport);
+    // The same cramp tagged by two rows counts once.
+    let (found_rows, repeats) = tags::merge_repeats(resolved.found, &display);
+    let mut tag_caveats: Vec<String> = repeats.iter().map(ToString::to_string).collect();
+    warnings.extend(tag_caveats.iter().cloned());
+    let mut found: Vec<CrampTag> = found_rows.into_iter().map(|(_, t)| t).collect();
     let (infile, infile_warnings) = tags::infile_tags(&act, &cfg.tag_options);
     warnings.extend(infile_warnings.iter().map(ToString::to_string));
+    let mut infile_lost = Vec::new();
+    for w in &infile_warnings {
+        let named = format!("{display}: {w}");
+        if w.loses_tag() && not_analysed.is_none() {
+            infile_lost.push(named);
+        } else {
+            tag_caveats.push(named);
+        }
+    }
     // An in-file tag that the CSV repeats (a lap press also typed in) counts once.
+    let mut infile_kept = 0;
     for t in infile {
         if !found.iter().any(|f| duplicates::same_cramp(f, &t)) {
             found.push(t);
+            infile_kept += 1;
         }
     }
     found.extend(extra_tags.iter().cloned());
     found.sort_by_key(|t| t.onset_utc);
 
     let mut file = FileResult::of_activity(display, &act);
-    let not_analysed = not_analysed_because(&act, &cfg.sport);
     if let Some(reason) = &not_analysed {
         file.status = FileStatus::Skipped;
         file.error = Some(reason.clone());
@@ -108,10 +141,24 @@ pub(crate) fn reduce(
         cramps: Vec::new(),
         placebo: Vec::new(),
         claims,
+        matched_rows,
+        row_problems,
+        infile_lost,
+        rows_merged: repeats.len(),
+        tag_caveats: Vec::new(),
         source_index: at.index,
         activity_index: at.activity,
         timeline: None,
     };
+    if let Some(reason) = &not_analysed
+        && infile_kept > 0
+    {
+        tag_caveats.push(format!(
+            "{}: {infile_kept} cramp tag(s) inside the file were not analysed: {reason}",
+            r.file.path
+        ));
+    }
+    r.tag_caveats = tag_caveats;
     if !r.analysed {
         if !found.is_empty() {
             warnings.push(format!(

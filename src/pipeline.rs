@@ -20,7 +20,7 @@ use crate::duplicates::{self, Recording};
 use crate::ingest::inputs::{Content, FileContent, Inputs};
 use crate::measure::{self, Reduced, Source};
 use crate::results::{Batch, CrampOutcome, CrampResult, FileResult, FileStatus};
-use crate::tags::{self, CrampTag, Resolved, TagIndex, TagSet};
+use crate::tags::{self, CrampTag, Resolved, RowFate, TagIndex};
 
 /// Why the batch could not run at all.
 #[derive(Debug, thiserror::Error)]
@@ -54,13 +54,16 @@ pub fn run(
     mut inputs: Inputs,
     on_file: &(dyn Fn(bool) + Sync),
 ) -> Result<Batch, BatchError> {
-    let TagSet {
-        rows,
-        mut warnings,
-        files: tag_files,
-    } = tags::read_tags(&cfg.paths, &cfg.tag_files)?;
+    let tag_set = tags::read_tags(
+        &cfg.paths,
+        &cfg.tag_files,
+        inputs.read_archived_tag_files(),
+        &crate::ingest::container::is_candidate,
+    )?;
+    let rows = &tag_set.rows;
+    let mut warnings = tag_set.warnings.clone();
     let mut input_files = inputs.files_on_disk();
-    input_files.extend(tag_files);
+    input_files.extend(tag_set.files.iter().cloned());
     input_files.sort();
     input_files.dedup();
     let mut files: Vec<FileResult> = inputs
@@ -69,7 +72,7 @@ pub fn run(
         .filter_map(unread_row)
         .collect();
 
-    let index = TagIndex::new(&rows);
+    let index = TagIndex::new(rows);
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = cfg.threads {
         pool = pool.num_threads(n.max(1));
@@ -114,8 +117,19 @@ pub fn run(
             }
         }
     }
-    let unmatched_tags = tags::check_matches(&rows, &claimed_by, &cfg.tag_options);
-    warnings.extend(unmatched_tags.iter().map(ToString::to_string));
+    let activities: Vec<String> = reduced.iter().map(|r| r.file.path.clone()).collect();
+    let unmatched_tags = tags::check_matches(rows, &claimed_by, &activities, &cfg.tag_options);
+    let tag_summary = summarize_tags(&tag_set, &reduced, &kept_of, &unmatched_tags);
+    // A row for an activity not given is no problem: no warning.
+    let elsewhere: HashSet<&str> = tag_summary.elsewhere.iter().map(String::as_str).collect();
+    warnings.extend(
+        unmatched_tags
+            .iter()
+            .filter(|p| {
+                !elsewhere.contains(format!("{}:{}", p.csv_path.display(), p.line).as_str())
+            })
+            .map(ToString::to_string),
+    );
 
     // Sort by path: output never depends on thread timing.
     reduced.sort_by(|a, b| a.file.path.cmp(&b.file.path));
@@ -178,12 +192,52 @@ pub fn run(
         unmatched_tags,
         skipped_non_activities,
         tag_rows: rows.len(),
+        tag_summary,
         inputs: input_files,
         landmark_s: cfg.windows.response.to_s,
         windows: cfg.windows.clone(),
         settings: cfg.settings(),
         timelines,
     })
+}
+
+/// What became of every tag (`tags::TagSummary`): a row is used when an
+/// analysed activity (or the kept copy of a dropped duplicate) tags a
+/// cramp with it.
+fn summarize_tags(
+    set: &tags::TagSet,
+    reduced: &[Reduced],
+    kept_of: &BTreeMap<usize, usize>,
+    unclaimed: &[tags::TagProblem],
+) -> tags::TagSummary {
+    let mut fates = vec![RowFate::default(); set.rows.len()];
+    let (mut infile_lost, mut caveats, mut merged) = (Vec::new(), Vec::new(), 0);
+    for (k, r) in reduced.iter().enumerate() {
+        let owner = &reduced[kept_of.get(&k).copied().unwrap_or(k)];
+        for &i in &r.matched_rows {
+            let Some(fate) = fates.get_mut(i) else {
+                continue;
+            };
+            if owner.analysed {
+                fate.used = true;
+            } else if fate.not_analysed.is_none() {
+                let why = owner.file.error.clone().unwrap_or_default();
+                fate.not_analysed = Some((owner.file.path.clone(), why));
+            }
+        }
+        for (i, p) in &r.row_problems {
+            if let Some(fate) = fates.get_mut(*i) {
+                fate.problem.get_or_insert_with(|| p.clone());
+            }
+        }
+        infile_lost.extend(r.infile_lost.iter().cloned());
+        caveats.extend(r.tag_caveats.iter().cloned());
+        merged += r.rows_merged;
+    }
+    // Each message starts with its activity's path: path order.
+    infile_lost.sort();
+    caveats.sort();
+    tags::summarize(set, &fates, unclaimed, infile_lost, caveats, merged)
 }
 
 /// A file that was not read into activities: a failure or a skipped

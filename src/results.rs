@@ -159,6 +159,8 @@ pub struct Batch {
     pub skipped_non_activities: usize,
     /// Tag rows read (all files).
     pub tag_rows: usize,
+    /// What became of every tag: used, lost (named), with a caveat.
+    pub tag_summary: crate::tags::TagSummary,
     /// Every file read (activity files, archives, tag files): outputs must
     /// never replace one of them.
     pub inputs: Vec<PathBuf>,

@@ -10,6 +10,7 @@ mod faults;
 mod first_contact_cli;
 mod first_contact_method;
 mod first_contact_report;
+mod first_contact_tags;
 mod fuzz_regressions;
 mod hostile;
 mod html;

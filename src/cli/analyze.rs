@@ -29,15 +29,16 @@ use super::common::CommonArgs;
 #[derive(Debug, ClapArgs)]
 pub struct AnalyzeArgs {
     /// Activity files, archives or folders (default: the current folder).
-    /// Each cramps.csv found under them tags the activities in its folder and below.
+    /// Each cramps.csv found under them, beside them, inside them (a zip) or
+    /// given itself tags the activities in its folder and below.
     paths: Vec<PathBuf>,
     /// A tag file that tags every activity (in addition to cramps.csv files found).
     #[arg(long, value_name = "FILE")]
     tags: Vec<PathBuf>,
-    /// Time zone for local wall-clock tag times (e.g. Europe/Berlin); default:
-    /// each activity's own recorded offset.
+    /// Time zone for local wall-clock tag times (e.g. Europe/Berlin, or a fixed
+    /// offset like +02:00); default: each activity's own recorded offset.
     #[arg(long, value_name = "ZONE")]
-    tz: Option<chrono_tz::Tz>,
+    tz: Option<cramplab::tags::TagZone>,
     // --timer-offsets, --lap-tags, --sport, -q: shared with `report`.
     #[command(flatten)]
     common: CommonArgs,
@@ -174,7 +175,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
         .context("cannot analyse")?;
     progress.finish();
     report(args, &batch)?;
-    Ok(if batch.failed() > 0 {
+    // A lost tag is a lost input: the runner must hear of it (exit 2).
+    Ok(if batch.failed() > 0 || batch.tag_summary.lost_any() {
         Status::SomeFailed
     } else {
         Status::Ok
@@ -207,6 +209,14 @@ fn output_paths(args: &AnalyzeArgs) -> Result<Vec<PathBuf>, OutputError> {
 fn report(args: &AnalyzeArgs, batch: &Batch) -> anyhow::Result<()> {
     for f in batch.files.iter().filter(|f| f.status == FileStatus::Error) {
         eprintln!("cramplab: {}", f.error.as_deref().unwrap_or("failed"));
+    }
+    // Tags that could not be used are named in the text summary; without
+    // it (-q, --json) they go to stderr like failed inputs, so no tag is
+    // ever lost without a word.
+    if args.common.quiet || args.json {
+        for lost in &batch.tag_summary.lost {
+            eprintln!("cramplab: tag not used: {lost}");
+        }
     }
     let guard = OutputGuard::new(batch.inputs.iter().map(PathBuf::as_path), args.force);
     guard.check_all(output_paths(args)?.iter().map(PathBuf::as_path))?;

@@ -35,9 +35,9 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     tags: Vec<PathBuf>,
     /// Time zone for local wall-clock tag times and the local times shown
-    /// (e.g. Europe/Berlin); default: the run's own recorded offset.
+    /// (e.g. Europe/Berlin, or +02:00); default: the run's own recorded offset.
     #[arg(long, value_name = "ZONE")]
-    tz: Option<chrono_tz::Tz>,
+    tz: Option<cramplab::tags::TagZone>,
     // --timer-offsets, --lap-tags, --sport (default here: all), -q: as `analyze`.
     #[command(flatten)]
     common: CommonArgs,

@@ -94,10 +94,30 @@ pub struct Discovery {
     /// Paths that could not be looked at (missing, unreadable, unknown
     /// type named explicitly, damaged archive).
     pub failures: Vec<(String, IngestError)>,
+    /// Tag files (`cramps.csv`) inside the zip archives found, in path order.
+    pub archived_tag_files: Vec<ArchivedTag>,
+}
+
+/// A tag file (`cramps.csv`, any letter case) inside a zip archive on disk
+/// (not one nested in another zip): it tags that archive's activities in
+/// its folder and below (`tags::read_tags`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchivedTag {
+    /// The path shown, and carried by its rows: `export.zip/cramps.csv`.
+    pub display: String,
+    /// The archive.
+    pub archive: PathBuf,
+    /// The entry's index in the central directory.
+    pub index: usize,
+}
+
+/// Read an archived tag file's bytes (within the entry size limit).
+pub fn read_archived_tag(tag: &ArchivedTag, limits: &Limits) -> Result<Vec<u8>, IngestError> {
+    read_zip_entry(&tag.archive, tag.index, limits, &tag.display)
 }
 
 /// Is this name one we read (activity file, maybe gzipped, or a zip)?
-fn is_candidate(name: &str) -> bool {
+pub fn is_candidate(name: &str) -> bool {
     format_from_name(name).is_some() || is_zip_name(name)
 }
 
@@ -123,8 +143,14 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 continue;
             }
         };
+        let is_tag_file = p
+            .file_name()
+            .is_some_and(|n| crate::tags::is_tag_file_name(&n.to_string_lossy()));
         if meta.is_dir() {
             discover_dir(p, &mut d);
+        } else if is_tag_file {
+            // A tag file given as a PATH: `tags::find_tag_files` reads it.
+            continue;
         } else if is_zip_name(&shown) {
             discover_zip(p, &shown, &mut d);
         } else {
@@ -138,6 +164,10 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     }
     d.sources.sort_by(|a, b| a.display.cmp(&b.display));
     d.sources.dedup_by(|a, b| a.location == b.location);
+    d.archived_tag_files
+        .sort_by(|a, b| a.display.cmp(&b.display));
+    d.archived_tag_files
+        .dedup_by(|a, b| a.archive == b.archive && a.index == b.index);
     d
 }
 
@@ -225,6 +255,15 @@ fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
         let Some(name) = archive.name_for_index(i) else {
             continue;
         };
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        if crate::tags::is_tag_file_name(base) {
+            d.archived_tag_files.push(ArchivedTag {
+                display: format!("{shown}/{name}"),
+                archive: path.to_path_buf(),
+                index: i,
+            });
+            continue;
+        }
         if name.ends_with('/') || !is_candidate(name) {
             continue;
         }

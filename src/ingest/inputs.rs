@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 pub use super::container::Limits;
-use super::container::{self, Discovery, LoadResult, Loaded, Location, Source};
+use super::container::{self, ArchivedTag, Discovery, LoadResult, Loaded, Location, Source};
 use crate::activity::Activity;
 use crate::error::IngestError;
 
@@ -16,6 +16,7 @@ use crate::error::IngestError;
 pub struct Inputs {
     sources: Vec<Source>,
     failures: Vec<FileContent>,
+    archived_tags: Vec<ArchivedTag>,
     limits: Limits,
 }
 
@@ -46,7 +47,11 @@ impl Inputs {
     /// central directories: cheap). Paths that cannot be looked at are
     /// failures from the start.
     pub fn find(paths: &[PathBuf], limits: Limits) -> Inputs {
-        let Discovery { sources, failures } = container::discover(paths);
+        let Discovery {
+            sources,
+            failures,
+            archived_tag_files,
+        } = container::discover(paths);
         let failures = failures
             .into_iter()
             .map(|(display, e)| FileContent {
@@ -57,8 +62,22 @@ impl Inputs {
         Inputs {
             sources,
             failures,
+            archived_tags: archived_tag_files,
             limits,
         }
+    }
+
+    /// The tag files (`cramps.csv`) inside the archives found, read: the
+    /// path their rows carry (`export.zip/cramps.csv`) and their bytes.
+    pub fn read_archived_tag_files(&self) -> Vec<crate::tags::ArchivedTagFile> {
+        self.archived_tags
+            .iter()
+            .map(|t| {
+                let bytes = container::read_archived_tag(t, &self.limits)
+                    .map_err(|e| std::io::Error::other(e.to_string()));
+                (PathBuf::from(&t.display), bytes)
+            })
+            .collect()
     }
 
     /// The files to read, in path order; [`Inputs::read`] takes an index

@@ -12,8 +12,8 @@ use super::text::{self, LocalTime};
 use crate::analysis::compare::Comparison;
 use crate::analysis::verdict;
 use crate::results::{Batch, CrampResult, FileStatus};
+use crate::tags::TagZone;
 use crate::timeline::Timeline;
-use chrono_tz::Tz;
 
 /// At most this many cramp panels are drawn; a note says how many were left out.
 pub const MAX_PANELS: usize = 200;
@@ -354,7 +354,7 @@ pub struct RunHtml<'a> {
     /// The run's path as given.
     pub path: String,
     /// `--tz`: local times in this zone instead of the file's own offset.
-    pub tz: Option<Tz>,
+    pub tz: Option<TagZone>,
 }
 
 impl Exporter for RunHtml<'_> {

@@ -4,18 +4,17 @@
 //! (`1:28:11`), each onset since the start as `cramps.csv` takes it
 //! (`+9:27`) and as a clock time, in UTC and the runner's local time.
 
-use chrono_tz::Tz;
-
 use super::Exporter;
 use super::text::{self, LocalTime};
 use crate::analysis::Response;
 use crate::results::{Batch, FileResult};
+use crate::tags::TagZone;
 
 /// The per-run text exporter.
 #[derive(Debug, Clone, Default)]
 pub struct RunText {
     /// `--tz`: local times in this zone instead of the file's own offset.
-    pub tz: Option<Tz>,
+    pub tz: Option<TagZone>,
 }
 
 impl Exporter for RunText {
@@ -41,7 +40,7 @@ fn run_line(f: &FileResult, local: Option<LocalTime>) -> String {
 }
 
 /// The text summary: the run, then one line per cramp.
-fn summary(b: &Batch, tz: Option<Tz>) -> String {
+fn summary(b: &Batch, tz: Option<TagZone>) -> String {
     let local_of = |f: &FileResult| LocalTime::of(tz, f.utc_offset_s);
     let mut s = String::new();
     for f in &b.files {

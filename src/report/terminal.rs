@@ -2,6 +2,7 @@
 //! sentence, then the numbers, then the caveats (issue 4: association, not
 //! causation; severity; tag precision).
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use comfy_table::{
@@ -14,6 +15,7 @@ use crate::analysis::Response;
 use crate::analysis::compare::Comparison;
 use crate::analysis::verdict::{self, Verdict};
 use crate::results::{Batch, CrampOutcome, FileStatus};
+use crate::tags::TagSummary;
 
 /// The plain-text exporter.
 pub struct Terminal;
@@ -222,8 +224,20 @@ pub fn render(b: &Batch, color: bool) -> Vec<u8> {
             b.failed(),
             b.cramps.len()
         );
+        if let Some(line) = tag_line(&b.tag_summary) {
+            let _ = writeln!(s, "{line}");
+        }
         if b.cramps.is_empty() {
-            let _ = writeln!(s, "\n{HOW_TO_TAG}");
+            if b.tag_summary.lost_any() {
+                let _ = writeln!(
+                    s,
+                    "\nNone of the tags could be used, so there is nothing to compare yet: fix \
+                     the ones under \"Tags not used\" below and run again."
+                );
+            } else {
+                let _ = writeln!(s, "\n{HOW_TO_TAG}");
+            }
+            write_tags(&mut s, &b.tag_summary);
             write_warnings(&mut s, b);
             return s.into_bytes();
         }
@@ -301,26 +315,115 @@ pub fn render(b: &Batch, color: bool) -> Vec<u8> {
              primary analysis; their precision limits every window.",
             c.missing_severity
         );
+        write_tags(&mut s, &b.tag_summary);
         write_warnings(&mut s, b);
         s.into_bytes()
     }
 }
 
+/// The summary's second line: how many tag rows were used of how many,
+/// and what became of the others. `None` when there were no tags to
+/// account for.
+fn tag_line(t: &TagSummary) -> Option<String> {
+    let markers_lost = t.lost.len() - t.rows_lost;
+    if t.rows_read == 0 && markers_lost == 0 {
+        return None;
+    }
+    let mut line = format!("tag rows: {} of {} used", t.rows_used, t.rows_read);
+    if t.rows_lost > 0 {
+        let _ = write!(line, "; {} could not be used", t.rows_lost);
+    }
+    if markers_lost > 0 {
+        let _ = write!(
+            line,
+            "; {markers_lost} cramp marker(s) in activity files could not be used"
+        );
+    }
+    if t.lost_any() {
+        line.push_str(" (named under \"Tags not used\" below; the run exits with status 2)");
+    }
+    if t.rows_elsewhere > 0 {
+        let _ = write!(
+            line,
+            "; {} are for activities not given (not checked)",
+            t.rows_elsewhere
+        );
+    }
+    if t.rows_merged > 0 {
+        let _ = write!(
+            line,
+            "; {} repeated row(s) merged into the row they repeat",
+            t.rows_merged
+        );
+    }
+    Some(line)
+}
+
+/// Every tag lost, with its place and the fix (never cut short), then the
+/// tags used with a caveat.
+fn write_tags(s: &mut String, t: &TagSummary) {
+    if t.lost_any() {
+        let _ = writeln!(
+            s,
+            "\nTags not used ({}; each cramp lost this way is missing from the results — fix \
+             them and run again):",
+            t.lost.len()
+        );
+        for l in &t.lost {
+            let _ = writeln!(s, "  {l}");
+        }
+    }
+    if !t.caveats.is_empty() {
+        let _ = writeln!(s, "\nTags used with a caveat ({}):", t.caveats.len());
+        for c in t.caveats.iter().take(15) {
+            let _ = writeln!(s, "  {c}");
+        }
+        if t.caveats.len() > 15 {
+            let _ = writeln!(s, "  … and {} more (all in --json)", t.caveats.len() - 15);
+        }
+    }
+}
+
+/// The warnings that are not about tags (those are listed by [`write_tags`]).
 fn write_warnings(s: &mut String, b: &Batch) {
-    let per_file: usize = b.files.iter().map(|f| f.warnings.len()).sum();
-    if b.warnings.is_empty() && per_file == 0 {
+    let t = &b.tag_summary;
+    let about_tags: HashSet<&str> = t
+        .lost
+        .iter()
+        .chain(&t.caveats)
+        .map(String::as_str)
+        .collect();
+    let general: Vec<&String> = b
+        .warnings
+        .iter()
+        .filter(|w| !about_tags.contains(w.as_str()))
+        .collect();
+    let per_file: usize = b
+        .files
+        .iter()
+        .map(|f| {
+            f.warnings
+                .iter()
+                .filter(|w| {
+                    !about_tags.contains(w.as_str())
+                        && !about_tags.contains(format!("{}: {w}", f.path).as_str())
+                })
+                .count()
+        })
+        .sum();
+    if general.is_empty() && per_file == 0 {
         return;
     }
     let _ = writeln!(
         s,
         "\nWarnings ({} general, {per_file} in files; all in --json):",
-        b.warnings.len()
+        general.len()
     );
-    for w in b.warnings.iter().take(15) {
+    for w in general.iter().take(15) {
         let _ = writeln!(s, "  {w}");
     }
-    if b.warnings.len() > 15 {
-        let _ = writeln!(s, "  … and {} more", b.warnings.len() - 15);
+    if general.len() > 15 {
+        let _ = writeln!(s, "  … and {} more", general.len() - 15);
     }
 }
 

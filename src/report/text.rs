@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use crate::analysis::compare::Comparison;
 use crate::analysis::stats::VanElteren;
 use crate::analysis::{Response, Verdict};
+use crate::tags::TagZone;
 
 /// `x` with `decimals` decimals; a value that rounds to zero prints as
 /// `0.00`, never `-0.00`.
@@ -77,9 +78,10 @@ pub enum LocalTime {
 
 impl LocalTime {
     /// `--tz` if given, else the file's own offset (seconds east of UTC).
-    pub fn of(tz: Option<Tz>, file_offset_s: Option<i32>) -> Option<LocalTime> {
+    pub fn of(tz: Option<TagZone>, file_offset_s: Option<i32>) -> Option<LocalTime> {
         match tz {
-            Some(z) => Some(LocalTime::Zone(z)),
+            Some(TagZone::Named(z)) => Some(LocalTime::Zone(z)),
+            Some(TagZone::Fixed(o)) => Some(LocalTime::Offset(o)),
             None => file_offset_s
                 .and_then(FixedOffset::east_opt)
                 .map(LocalTime::Offset),
@@ -321,7 +323,7 @@ mod tests {
             "2025-02-11 00:10:00 UTC, 01:10:00 local"
         );
         // --tz wins over the file's offset, and follows the zone's rules.
-        let berlin = LocalTime::of(Some(chrono_tz::Europe::Berlin), Some(0));
+        let berlin = LocalTime::of(Some(TagZone::Named(chrono_tz::Europe::Berlin)), Some(0));
         assert_eq!(
             moment(t("2025-07-01T06:00:00Z"), berlin, t("2025-07-01T05:00:00Z")),
             "06:00:00 UTC, 08:00:00 local"

@@ -10,7 +10,7 @@ use super::END_DURATION_AGREEMENT_S;
 use super::problem::{
     ColumnWarning, RowFault, TagFileError, TagProblem, TagProblemKind, TimeColumn,
 };
-use super::time::{TimeSpec, parse_clock_span_s, seconds_between};
+use super::time::{TimeSpec, parse_duration_s, seconds_between};
 
 /// The columns a tag file may have (header names, case-insensitive).
 pub const KNOWN_COLUMNS: [&str; 8] = [
@@ -80,11 +80,17 @@ impl ParsedTags {
 
 /// Read a tag file from disk and parse it with [`parse_csv`].
 pub fn read_csv_file(path: &Path) -> Result<ParsedTags, TagFileError> {
-    let shown = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|source| TagFileError::Io {
-        path: shown.clone(),
+        path: path.display().to_string(),
         source,
     })?;
+    parse_bytes(bytes, path)
+}
+
+/// A tag file's bytes (from disk or from an archive, shown as `path`),
+/// which must be UTF-8 text, parsed with [`parse_csv`].
+pub fn parse_bytes(bytes: Vec<u8>, path: &Path) -> Result<ParsedTags, TagFileError> {
+    let shown = path.display().to_string();
     let text = String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         TagFileError::NotUtf8 {
@@ -318,7 +324,7 @@ fn parse_row(rec: &csv::StringRecord, cols: &Columns) -> Result<TagRow, Vec<RowF
         }
     });
     let duration_s = cell(cols.duration).and_then(|s| {
-        match parse_clock_span_s(s.strip_prefix('+').unwrap_or(s)) {
+        match parse_duration_s(s.strip_prefix('+').unwrap_or(s)) {
             Ok(d) if d > 0.0 => Some(d),
             Ok(_) => {
                 why.push(RowFault::DurationNotPositive {
@@ -510,6 +516,37 @@ mod tests {
         );
         // 09:10:00 → 09:11:18 is 78 s, within 5 s of 75 s: kept.
         assert_eq!(p.rows[1].duration_s, Some(75.0));
+    }
+
+    #[test]
+    fn durations_may_carry_units_and_an_unreadable_one_names_every_form() {
+        let p = parse(
+            "file,start,duration\nrun.fit,+10:00,1m30s\nrun.fit,+20:00,90 sec\nrun.fit,+30:00,soon\n",
+        );
+        let durations: Vec<Option<f64>> = p.rows.iter().map(|r| r.duration_s).collect();
+        assert_eq!(durations, vec![Some(90.0), Some(90.0)]);
+        let why = p.problems[0].to_string();
+        assert!(
+            why.starts_with("runs/cramps.csv:4: duration `soon`") && why.contains("1m15s"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn an_end_before_its_start_says_what_to_write_instead() {
+        let p = parse(
+            "file,start,end\nrun.fit,+41:30,+1:15\nrun.fit,+41:30,+41:30\n\
+             run.fit,2026-05-03T09:00:00Z,2026-05-03T08:59:00Z\n",
+        );
+        let why: Vec<String> = p.problems.iter().map(|q| q.kind.to_string()).collect();
+        // 41:30 + 1:15 = 42:45.
+        assert!(
+            why[0].contains("if 1:15 is how long the cramp lasted, move it to `duration`")
+                && why[0].contains("+42:45"),
+            "{why:?}"
+        );
+        assert!(why[1].contains("longer than 0 s"), "{why:?}");
+        assert!(why[2].contains("correct the end"), "{why:?}");
     }
 
     #[test]

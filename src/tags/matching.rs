@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::csv::TagRow;
 use super::problem::{TagProblem, TagProblemKind, TimeColumn};
+use super::suggest::near_files;
 use super::time::{TimeReading, TimeSpec, Unplaced, fmt_for, place, plus_seconds, seconds_between};
 use super::{CrampTag, END_DURATION_AGREEMENT_S, Resolution, TagOptions, TagSource};
 use crate::activity::Activity;
@@ -171,6 +172,9 @@ pub fn resolve_for(row: &TagRow, act: &Activity, opts: &TagOptions) -> Resolutio
 
 /// Problems for rows that no activity, or several, claimed.
 ///
+/// `activities` are the display paths of every activity read: a `file`
+/// cell that names none of them is told which ones it nearly names
+/// (letter case, extension, a typo among those its tag file may tag).
 /// `claimed_by[i]` lists the display paths of the activities for which
 /// [`resolve_for`]`(&rows[i], …)` returned `Matches` or `Problem` (a
 /// Problem is already reported, so it counts as claimed). Contract: the
@@ -180,6 +184,7 @@ pub fn resolve_for(row: &TagRow, act: &Activity, opts: &TagOptions) -> Resolutio
 pub fn check_matches(
     rows: &[TagRow],
     claimed_by: &[Vec<String>],
+    activities: &[String],
     opts: &TagOptions,
 ) -> Vec<TagProblem> {
     debug_assert_eq!(rows.len(), claimed_by.len(), "one claim list per row");
@@ -187,21 +192,30 @@ pub fn check_matches(
     for (row, claims) in rows.iter().zip(claimed_by) {
         let searched = row.origin_dir.clone();
         match claims.len() {
-            0 => out.push(row.problem(match (&row.file, &row.start) {
-                (Some(f), _) => TagProblemKind::NoActivityFile {
-                    file: f.clone(),
-                    searched,
-                },
-                (None, TimeSpec::Local(local)) => TagProblemKind::NoActivityRecordingLocal {
-                    local: *local,
-                    tz: opts.tz,
-                    searched,
-                },
-                (None, start) => TagProblemKind::NoActivityRecording {
-                    start: *start,
-                    searched,
-                },
-            })),
+            0 => {
+                out.push(row.problem(match (&row.file, &row.start) {
+                    (Some(f), _) => TagProblemKind::NoActivityFile {
+                        file: f.clone(),
+                        nearest:
+                            near_files(
+                                f,
+                                activities.iter().map(String::as_str).filter(|a| {
+                                    searched.as_ref().is_none_or(|d| path_is_under(a, d))
+                                }),
+                            ),
+                        searched,
+                    },
+                    (None, TimeSpec::Local(local)) => TagProblemKind::NoActivityRecordingLocal {
+                        local: *local,
+                        tz: opts.tz,
+                        searched,
+                    },
+                    (None, start) => TagProblemKind::NoActivityRecording {
+                        start: *start,
+                        searched,
+                    },
+                }))
+            }
             1 => {}
             _ => {
                 let mut activities = claims.clone();
@@ -326,7 +340,7 @@ mod tests {
 
     /// check_matches, as the batch prints it.
     fn unclaimed(rows: &[TagRow], claimed_by: &[Vec<String>], opts: &TagOptions) -> Vec<String> {
-        check_matches(rows, claimed_by, opts)
+        check_matches(rows, claimed_by, &[], opts)
             .iter()
             .map(ToString::to_string)
             .collect()
@@ -342,6 +356,32 @@ mod tests {
         let t = matched(resolve_for(&row, &act, &berlin()));
         assert_eq!(t.onset_utc, utc(2026, 5, 3, 6, 42, 10));
         assert_eq!(t.onset_elapsed_s(&act), 2530.0);
+    }
+
+    #[test]
+    fn a_local_time_is_read_at_a_fixed_tz_offset_without_dst() {
+        let plus2: TagOptions = TagOptions {
+            tz: Some("+02:00".parse().unwrap()),
+            ..TagOptions::default()
+        };
+        // 08:42:10 at +02:00 = 06:42:10 UTC; in October as in May.
+        let act = activity("runs/run.fit", utc(2026, 5, 3, 6, 0, 0), 3600, |_| {});
+        let row = one_row("file,start\nrun.fit,2026-05-03 08:42:10\n");
+        let t = matched(resolve_for(&row, &act, &plus2));
+        assert_eq!(t.onset_utc, utc(2026, 5, 3, 6, 42, 10));
+        // 02:30 on the night Berlin falls back is no problem at a fixed
+        // offset: 00:30 UTC.
+        let night = activity("runs/run.fit", utc(2026, 10, 25, 0, 0, 0), 7200, |_| {});
+        let row = one_row("file,start\nrun.fit,2026-10-25 02:30:00\n");
+        let t = matched(resolve_for(&row, &night, &plus2));
+        assert_eq!(t.onset_utc, utc(2026, 10, 25, 0, 30, 0));
+        // Messages show times at the offset.
+        let late = one_row("file,start\nrun.fit,2026-05-03 10:00:00\n");
+        let p = problem(resolve_for(&late, &act, &plus2));
+        assert!(
+            p.contains("2026-05-03T10:00:00+02:00 (local time read in +02:00)"),
+            "{p}"
+        );
     }
 
     #[test]
@@ -408,7 +448,7 @@ mod tests {
         // --tz wins over the file's offset: 08:42:10 EDT (−04:00) is
         // 12:42:10 UTC, after this run.
         let ny = TagOptions {
-            tz: Some(chrono_tz::America::New_York),
+            tz: Some(chrono_tz::America::New_York.into()),
             ..TagOptions::default()
         };
         assert_eq!(resolve_for(&row, &act, &ny), Resolution::NotThis);
@@ -426,8 +466,7 @@ mod tests {
         let w = unclaimed(&[free], &[vec![]], &opts);
         assert_eq!(w.len(), 1);
         assert!(
-            w[0].starts_with("runs/cramps.csv line 2: matches no activity (")
-                && w[0].contains("--tz"),
+            w[0].starts_with("runs/cramps.csv:2: matches no activity (") && w[0].contains("--tz"),
             "{w:?}"
         );
     }
@@ -520,7 +559,7 @@ mod tests {
         assert_eq!(
             w,
             vec![
-                "runs/cramps.csv line 2: matches 2 activities (runs/a/run.fit, runs/b/run.fit); \
+                "runs/cramps.csv:2: matches 2 activities (runs/a/run.fit, runs/b/run.fit); \
                  add a longer path in `file` (e.g. folder/name)"
                     .to_string()
             ]
@@ -603,11 +642,33 @@ mod tests {
             "{p}"
         );
         let absent = one_row("file,start\nnone.fit,+1:00\n");
-        let w = unclaimed(&[absent], &[vec![]], &opts);
+        let w = unclaimed(std::slice::from_ref(&absent), &[vec![]], &opts);
         assert!(
-            w[0].contains("no activity file `none.fit` was read under runs"),
+            w[0].contains("no activity file `none.fit` was read under runs")
+                && w[0].contains("check `file`"),
             "{w:?}"
         );
+        // Off by letter case or extension: the activity is named, never matched.
+        let acts = [
+            "runs/None.fit".to_string(),
+            "elsewhere/none.gpx".to_string(),
+        ];
+        for near in [
+            "file,start\nNONE.fit,+1:00\n",
+            "file,start\nnone.gpx,+1:00\n",
+        ] {
+            let row = one_row(near);
+            assert_eq!(resolve_for(&row, &act, &opts), Resolution::NotThis);
+            let w = check_matches(&[row], &[vec![]], &acts, &opts);
+            assert!(
+                w[0].to_string().ends_with(
+                    "; did you mean `None.fit`? `file` must name it exactly, letter case and \
+                     extension included"
+                ),
+                "{}",
+                w[0]
+            );
+        }
     }
 
     // ---- ends ----
@@ -650,6 +711,7 @@ mod tests {
             check_matches(
                 &[row],
                 &[vec!["runs/run.fit".into()]],
+                &["runs/run.fit".into()],
                 &TagOptions::default()
             )
             .is_empty()
@@ -686,7 +748,7 @@ mod tests {
         assert_eq!(r.problems[0].0, 1);
         let shown = r.problems[0].1.to_string();
         assert!(
-            shown.starts_with("runs/cramps.csv line 3: start `+2:00:00` falls at"),
+            shown.starts_with("runs/cramps.csv:3: start `+2:00:00` falls at"),
             "{shown}"
         );
     }

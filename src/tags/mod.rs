@@ -20,21 +20,28 @@
 //! activity's own UTC offset) and relative to the activity's start (`+41:30`,
 //! `+1:05:00`, `+95`). Nothing here reads the machine's time zone.
 //!
+//! What became of every tag is accounted for ([`TagSummary`]): used, lost
+//! (named with its line and the fix; the run exits 2), used with a caveat,
+//! or for an activity that was not given.
+//!
 //! One concern per file:
 //!
 //! | file | holds |
 //! |---|---|
-//! | `discover.rs` | finding the batch's `cramps.csv` files and reading them all ([`read_tags`]) |
+//! | `discover.rs` | finding the batch's `cramps.csv` files (in folders, beside files, in archives) and reading them all ([`read_tags`]) |
 //! | `csv.rs` | one tag file's text → [`TagRow`]s ([`parse_csv`]) |
-//! | `time.rs` | the time forms ([`TimeSpec`]) and placing them in UTC for an activity |
+//! | `time.rs` | the time forms ([`TimeSpec`]), durations, and placing them in UTC for an activity |
+//! | `zone.rs` | `--tz`: a zone name or a fixed offset ([`TagZone`]) |
 //! | `matching.rs` | which rows belong to which activity ([`resolve_for`], [`check_matches`], the index) |
+//! | `repeats.rs` | the same cramp tagged twice by rows, merged ([`merge_repeats`]) |
+//! | `suggest.rs` | "did you mean": the activity a `file` cell nearly names |
 //! | `infile.rs` | GPX cramp waypoints and FIT lap presses ([`infile_tags`]) |
 //! | `problem.rs` | everything that can be wrong with a tag, and its message |
+//! | `summary.rs` | what became of the batch's tags ([`TagSummary`]) |
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 
 use crate::activity::Activity;
 
@@ -43,20 +50,31 @@ mod discover;
 mod infile;
 mod matching;
 mod problem;
+mod repeats;
+mod suggest;
+mod summary;
 #[cfg(test)]
 mod test_support;
 mod time;
+mod zone;
 
-pub use self::csv::{KNOWN_COLUMNS, ParsedTags, TagRow, parse_csv, read_csv_file};
-pub use self::discover::{TagSet, find_tag_files, read_tags};
+pub use self::csv::{KNOWN_COLUMNS, ParsedTags, TagRow, parse_bytes, parse_csv, read_csv_file};
+pub use self::discover::{
+    ArchivedTagFile, FoundTagFile, Reach, TAG_FILE_NAME, TagFileOrigin, TagSet, find_tag_files,
+    is_tag_file_name, read_tags,
+};
 pub use self::infile::infile_tags;
 pub(crate) use self::matching::{Resolved, TagIndex, base_name, resolve_rows};
 pub use self::matching::{SPAN_TOLERANCE_S, check_matches, file_matches, resolve_for};
 pub use self::problem::{
-    ColumnWarning, DstProblem, InFileWarning, LocationStyle, RowFault, SpanError, TagFileError,
+    ColumnWarning, DstProblem, InFileWarning, RepeatedTag, RowFault, SpanError, TagFileError,
     TagProblem, TagProblemKind, TimeColumn, TimeError,
 };
+pub use self::repeats::merge_repeats;
+pub use self::summary::TagSummary;
+pub(crate) use self::summary::{RowFate, summarize};
 pub use self::time::{MAX_SPAN_S, TimeReading, TimeSpec, timer_to_elapsed_s};
+pub use self::zone::{TagZone, ZoneError};
 
 use self::time::seconds_between;
 
@@ -68,9 +86,9 @@ pub const END_DURATION_AGREEMENT_S: f64 = 5.0;
 /// `--lap-tags`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TagOptions {
-    /// `--tz ZONE`: the zone local tag times are read in; overrides the
-    /// activities' own offsets.
-    pub tz: Option<Tz>,
+    /// `--tz ZONE`: the zone (or fixed offset) local tag times are read
+    /// in; overrides the activities' own offsets.
+    pub tz: Option<TagZone>,
     /// `--timer-offsets`: relative times are timer time (pauses excluded).
     pub timer_offsets: bool,
     /// `--lap-tags`: FIT manual lap presses mark cramp onsets and ends.
@@ -84,9 +102,7 @@ impl TagOptions {
             (
                 "tag time zone (--tz)",
                 self.tz
-                    .map_or("each activity's own offset".to_string(), |z| {
-                        z.name().to_string()
-                    }),
+                    .map_or("each activity's own offset".to_string(), |z| z.to_string()),
             ),
             (
                 "relative tags are timer time",

@@ -1,22 +1,12 @@
 //! Everything that can be wrong with a tag, as types, and the one place
 //! each is put into words. The values a message needs travel in the
 //! variant, so code that finds a problem never assembles text. A message
-//! says what is wrong with which value and, for most, how to write it
-//! instead; a few do not yet say the fix ([`TagProblemKind::UnreadableRow`],
-//! [`RowFault::EndNotAfterStart`], [`TagProblemKind::StartOutsideActivity`],
-//! [`TagProblemKind::EndNotAfterOnset`],
-//! [`InFileWarning::WaypointOutsideRecording`]): they keep the words the
-//! batch has always printed, because `analyze --json` carries them and
-//! moving them here was not to change its output.
+//! says what is wrong with which value and what to change: how to write
+//! it instead, or what to check.
 //!
-//! Where a row problem is: [`TagProblem`] renders its location in one of
-//! two styles, as the batch has always printed them. Problems found while
-//! reading the file ([`TagProblemKind::UnreadableRow`],
-//! [`TagProblemKind::BadRow`]) read `cramps.csv:7: …`; problems found
-//! matching rows to activities (every other kind) read
-//! `cramps.csv line 7: …`. [`TagProblemKind::location_style`] is the only
-//! place that decides; unifying the two (to `cramps.csv:7:`) changes that
-//! one match.
+//! Where a row problem is: [`TagProblem`] always reads `cramps.csv:7: …`
+//! (path, line, reason), whether it was found reading the file or matching
+//! its rows to activities.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -28,6 +18,7 @@ use thiserror::Error;
 use super::END_DURATION_AGREEMENT_S;
 use super::csv::KNOWN_COLUMNS;
 use super::time::{TimeReading, TimeSpec, fmt_clock_span, fmt_offset, fmt_utc};
+use super::zone::TagZone;
 
 /// What a runner may write as a time, for error messages.
 pub(super) const TIME_FORMS: &str = "write an absolute time (2026-05-03T08:42:10+02:00 or \
@@ -47,25 +38,17 @@ pub struct TagProblem {
     pub kind: TagProblemKind,
 }
 
-/// `cramps.csv:7: reason` or `cramps.csv line 7: reason` (see the module
-/// docs for which).
+/// `cramps.csv:7: reason`.
 impl fmt::Display for TagProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = self.csv_path.display();
-        match self.kind.location_style() {
-            LocationStyle::Colon => write!(f, "{path}:{}: {}", self.line, self.kind),
-            LocationStyle::Line => write!(f, "{path} line {}: {}", self.line, self.kind),
-        }
+        write!(
+            f,
+            "{}:{}: {}",
+            self.csv_path.display(),
+            self.line,
+            self.kind
+        )
     }
-}
-
-/// How a [`TagProblem`] names its line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LocationStyle {
-    /// `cramps.csv:7:`
-    Colon,
-    /// `cramps.csv line 7:`
-    Line,
 }
 
 /// Which time column of a row.
@@ -156,6 +139,9 @@ pub enum TagProblemKind {
         file: String,
         /// The folder searched (the tag file's); `None` for `--tags`.
         searched: Option<PathBuf>,
+        /// Names of activities read that the cell nearly names (letter
+        /// case, extension, a typo), nearest first.
+        nearest: Vec<String>,
     },
     /// The row names no file, and no activity was recording at its onset.
     NoActivityRecording {
@@ -170,9 +156,17 @@ pub enum TagProblemKind {
         /// The start as written.
         local: NaiveDateTime,
         /// `--tz`, if given.
-        tz: Option<Tz>,
+        tz: Option<TagZone>,
         /// The folder searched (the tag file's); `None` for `--tags`.
         searched: Option<PathBuf>,
+    },
+    /// The row tags a cramp of an activity that is not analysed (another
+    /// sport, or longer than a week).
+    ActivityNotAnalysed {
+        /// The activity's display path.
+        activity: String,
+        /// Why it is not analysed, with what to do.
+        reason: String,
     },
     /// More than one activity claimed the row.
     SeveralActivities {
@@ -183,24 +177,39 @@ pub enum TagProblemKind {
     },
 }
 
-impl TagProblemKind {
-    /// How a problem of this kind names its line (see the module docs).
-    pub fn location_style(&self) -> LocationStyle {
-        match self {
-            TagProblemKind::UnreadableRow { .. } | TagProblemKind::BadRow(_) => {
-                LocationStyle::Colon
-            }
-            _ => LocationStyle::Line,
-        }
-    }
-}
-
 /// ` under runs`, ` in its folder`, or nothing for a `--tags` file.
 fn searched_in(dir: &Option<PathBuf>) -> String {
     match dir {
         Some(d) if d.as_os_str().is_empty() => " in its folder".to_string(),
         Some(d) => format!(" under {}", d.display()),
         None => String::new(),
+    }
+}
+
+/// What to do about an end at or before the onset. A `+` end counts from
+/// the activity's start, not from the onset, so a small one is most likely
+/// the cramp's length; `start` is the row's start when it is known.
+fn end_fix(end: &TimeSpec, start: Option<&TimeSpec>) -> String {
+    match (end, start) {
+        (TimeSpec::Relative(e), Some(TimeSpec::Relative(s))) if e == s => {
+            "a cramp lasts longer than 0 s: correct the end, or leave it empty if you don't know \
+             when the cramp was over"
+                .to_string()
+        }
+        (TimeSpec::Relative(e), Some(TimeSpec::Relative(s))) => format!(
+            "a `+` end counts from the activity's start, like the start does; if {} is how \
+             long the cramp lasted, move it to `duration` (or write the end as +{})",
+            fmt_clock_span(*e),
+            fmt_clock_span(s + e)
+        ),
+        (TimeSpec::Relative(e), _) => format!(
+            "a `+` end counts from the activity's start, not from the onset; if {} is how long \
+             the cramp lasted, move it to `duration`",
+            fmt_clock_span(*e)
+        ),
+        _ => "correct the end (its date, time or offset), or leave it empty and give `duration` \
+              instead"
+            .to_string(),
     }
 }
 
@@ -215,7 +224,11 @@ fn disagreement(f: &mut fmt::Formatter<'_>, span_s: f64, duration_s: f64) -> fmt
 impl fmt::Display for TagProblemKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TagProblemKind::UnreadableRow { error } => write!(f, "unreadable row: {error}"),
+            TagProblemKind::UnreadableRow { error } => write!(
+                f,
+                "unreadable row: {error}; a cell that holds the separator or a line break must be \
+                 in double quotes, with each quote inside it doubled (\"\")"
+            ),
             TagProblemKind::BadRow(faults) => {
                 for (i, fault) in faults.iter().enumerate() {
                     if i > 0 {
@@ -232,7 +245,8 @@ impl fmt::Display for TagProblemKind {
             } => write!(
                 f,
                 "{column} `{}` is a local time, but {activity} records no UTC offset: give --tz \
-                 ZONE (e.g. --tz Europe/Berlin) or write the time with its offset (e.g. {}+02:00)",
+                 ZONE (e.g. --tz Europe/Berlin or --tz +02:00) or write the time with its offset \
+                 (e.g. {}+02:00)",
                 TimeSpec::Local(*local),
                 local.format("%Y-%m-%dT%H:%M:%S"),
             ),
@@ -245,12 +259,30 @@ impl fmt::Display for TagProblemKind {
                 from,
                 to,
                 length_s,
-            } => write!(
-                f,
-                "start `{start}` falls at {onset}{reading}, outside {activity}, which runs from \
-                 {from} to {to} ({})",
-                fmt_clock_span(*length_s),
-            ),
+            } => {
+                write!(
+                    f,
+                    "start `{start}` falls at {onset}{reading}, outside {activity}, which runs \
+                     from {from} to {to} ({}): ",
+                    fmt_clock_span(*length_s),
+                )?;
+                match (start, reading) {
+                    (TimeSpec::Relative(_), _) => write!(
+                        f,
+                        "a time since the start must lie between +0:00 and +{}; check the time, \
+                         and that `file` names the run it happened on",
+                        fmt_clock_span(*length_s)
+                    ),
+                    (_, TimeReading::LocalAtFileOffset(_)) => f.write_str(
+                        "check the date and time, and that `file` names the run it happened on; \
+                         if you wrote it in another zone than the watch's, give --tz",
+                    ),
+                    _ => f.write_str(
+                        "check the date, time and offset, and that `file` names the run it \
+                         happened on",
+                    ),
+                }
+            }
             TagProblemKind::EndDisagreesWithDuration { span_s, duration_s } => {
                 disagreement(f, *span_s, *duration_s)
             }
@@ -261,16 +293,44 @@ impl fmt::Display for TagProblemKind {
                 onset,
             } => write!(
                 f,
-                "end `{end}` falls at {at}{reading}, not after the onset at {onset}"
+                "end `{end}` falls at {at}{reading}, not after the onset at {onset}: {}",
+                end_fix(end, None)
             ),
-            TagProblemKind::NoActivityFile { file, searched } => write!(
-                f,
-                "matches no activity (no activity file `{file}` was read{})",
-                searched_in(searched)
-            ),
+            TagProblemKind::NoActivityFile {
+                file,
+                searched,
+                nearest,
+            } => {
+                write!(
+                    f,
+                    "matches no activity (no activity file `{file}` was read{})",
+                    searched_in(searched)
+                )?;
+                match nearest.as_slice() {
+                    [] => f.write_str(
+                        "; check `file` against the activity files' names (letter case and \
+                         extension count), or give that file as a PATH",
+                    ),
+                    [one] => write!(
+                        f,
+                        "; did you mean `{one}`? `file` must name it exactly, letter case and \
+                         extension included"
+                    ),
+                    more => {
+                        let quoted: Vec<String> = more.iter().map(|n| format!("`{n}`")).collect();
+                        write!(
+                            f,
+                            "; did you mean {}? `file` must name it exactly, letter case and \
+                             extension included",
+                            quoted.join(" or ")
+                        )
+                    }
+                }
+            }
             TagProblemKind::NoActivityRecording { start, searched } => write!(
                 f,
-                "matches no activity (no activity{} was recording at {start})",
+                "matches no activity (no activity{} was recording at {start}); check the date \
+                 and time, or name the activity in `file`",
                 searched_in(searched)
             ),
             TagProblemKind::NoActivityRecordingLocal {
@@ -279,10 +339,10 @@ impl fmt::Display for TagProblemKind {
                 searched,
             } => write!(
                 f,
-                "matches no activity (no activity{} was recording at local time {} in {})",
+                "matches no activity (no activity{} was recording at local time {} in {tz}); \
+                 check the date, time and --tz, or name the activity in `file`",
                 searched_in(searched),
                 local.format("%Y-%m-%d %H:%M:%S"),
-                tz.name()
             ),
             TagProblemKind::NoActivityRecordingLocal {
                 local,
@@ -295,6 +355,10 @@ impl fmt::Display for TagProblemKind {
                  local time: give --tz ZONE or write the time with its offset)",
                 searched_in(searched),
                 local.format("%Y-%m-%d %H:%M:%S")
+            ),
+            TagProblemKind::ActivityNotAnalysed { activity, reason } => write!(
+                f,
+                "tags a cramp in {activity}, which is not analysed: {reason}"
             ),
             TagProblemKind::SeveralActivities {
                 activities,
@@ -403,12 +467,14 @@ impl fmt::Display for RowFault {
             }
             RowFault::UnreadableDuration { text, error } => write!(
                 f,
-                "duration `{text}` is not a length of time ({error}): write seconds (75 or 75.5) \
-                 or m:ss (1:15)"
+                "duration `{text}` is not a length of time ({error}): write seconds (75 or 75.5), \
+                 m:ss (1:15) or with units (75s, 1m15s)"
             ),
-            RowFault::EndNotAfterStart { start, end } => {
-                write!(f, "end `{end}` is not after start `{start}`")
-            }
+            RowFault::EndNotAfterStart { start, end } => write!(
+                f,
+                "end `{end}` is not after start `{start}`: {}",
+                end_fix(end, Some(start))
+            ),
             RowFault::EndDisagreesWithDuration { span_s, duration_s } => {
                 disagreement(f, *span_s, *duration_s)
             }
@@ -718,11 +784,13 @@ impl fmt::Display for InFileWarning {
             } => write!(
                 f,
                 "waypoint {index} \"{name}\" at {at} lies outside the recording ({from} to \
-                 {to}); ignored"
+                 {to}); ignored: move it onto the run in the GPX file, or tag the cramp in \
+                 cramps.csv"
             ),
             InFileWarning::CloserWithoutOpener { index, name, at } => write!(
                 f,
-                "waypoint {index} \"{name}\" at {at} ends a cramp, but none is open; ignored"
+                "waypoint {index} \"{name}\" at {at} ends a cramp, but none is open; ignored: \
+                 mark the onset with a waypoint named `cramp`, or tag the cramp in cramps.csv"
             ),
             InFileWarning::OpenerWhileOpen {
                 index,
@@ -746,6 +814,47 @@ impl fmt::Display for InFileWarning {
                 fmt_clock_span(*into_run_s)
             ),
         }
+    }
+}
+
+impl InFileWarning {
+    /// Whether the warning is about a cramp marker that tags nothing (a
+    /// waypoint without a time, outside the recording, or closing no
+    /// cramp); the others keep their cramp, without an end.
+    pub fn loses_tag(&self) -> bool {
+        matches!(
+            self,
+            InFileWarning::WaypointWithoutTime { .. }
+                | InFileWarning::WaypointOutsideRecording { .. }
+                | InFileWarning::CloserWithoutOpener { .. }
+        )
+    }
+}
+
+/// Two tags of one activity whose onsets lie within
+/// [`crate::duplicates::REPEAT_WITHIN_S`]: the same cramp tagged twice (a
+/// row repeated, or the same row in `cramps.csv` and in a `--tags` file).
+/// They are merged into the first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepeatedTag {
+    /// The tag kept (`cramps.csv:4`).
+    pub kept: String,
+    /// The copy merged into it.
+    pub copy: String,
+    /// The activity's display path.
+    pub activity: String,
+    /// Seconds between the two onsets.
+    pub apart_s: f64,
+}
+
+impl fmt::Display for RepeatedTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} and {} tag the same cramp in {} (onsets {:.0} s apart); counted once, as {}: \
+             delete one of them",
+            self.kept, self.copy, self.activity, self.apart_s, self.kept
+        )
     }
 }
 

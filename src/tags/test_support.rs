@@ -77,7 +77,7 @@ pub(super) fn problem(r: Resolution) -> String {
 
 pub(super) fn berlin() -> TagOptions {
     TagOptions {
-        tz: Some(chrono_tz::Europe::Berlin),
+        tz: Some(chrono_tz::Europe::Berlin.into()),
         ..TagOptions::default()
     }
 }

@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 
 use super::TagOptions;
 use super::problem::{DstProblem, SpanError, TimeError};
+use super::zone::TagZone;
 use crate::activity::Activity;
 
 /// Longest relative time or duration accepted (30 days, in seconds): longer
@@ -172,8 +173,80 @@ pub(super) fn parse_clock_span_s(s: &str) -> Result<f64, SpanError> {
     Ok(total)
 }
 
-/// Seconds as `m:ss` or `h:mm:ss` (fraction kept when there is one).
+/// A cramp's length as a runner writes it: a clock span ([`parse_clock_span_s`]:
+/// `75`, `1:15`, `0:01:15`) or with units: `90s`, `1m30s`, `1m 30s`,
+/// `2 min`, `1h5m` (units h/hr, m/min, s/sec, largest first, each once; a
+/// fraction only in the last; minutes and seconds below 60 after a larger
+/// unit).
+pub(super) fn parse_duration_s(s: &str) -> Result<f64, SpanError> {
+    let s = s.trim();
+    match parse_clock_span_s(s) {
+        Err(SpanError::NotAClockSpan) if s.bytes().any(|c| c.is_ascii_alphabetic()) => {
+            parse_unit_span_s(s)
+        }
+        other => other,
+    }
+}
+
+/// `1h5m30s` and friends (see [`parse_duration_s`]).
+fn parse_unit_span_s(s: &str) -> Result<f64, SpanError> {
+    const UNITS: [(&[&str], f64); 3] = [
+        (&["h", "hr", "hrs", "hour", "hours"], 3600.0),
+        (&["m", "min", "mins", "minute", "minutes"], 60.0),
+        (&["s", "sec", "secs", "second", "seconds"], 1.0),
+    ];
+    let lower = s.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    let mut total = 0.0;
+    // The index in UNITS the next part's unit must come at or after.
+    let mut next_unit = 0;
+    let mut had_fraction = false;
+    while !rest.trim_start().is_empty() {
+        rest = rest.trim_start();
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (num, tail) = rest.split_at(num_len);
+        let tail = tail.trim_start();
+        let unit_len = tail
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(tail.len());
+        let (unit, after) = tail.split_at(unit_len);
+        let k = UNITS
+            .iter()
+            .position(|(names, _)| names.contains(&unit))
+            .ok_or(SpanError::NotAClockSpan)?;
+        if num.is_empty() || had_fraction || k < next_unit {
+            return Err(SpanError::NotAClockSpan);
+        }
+        let value: f64 = num.parse().map_err(|_| SpanError::NotAClockSpan)?;
+        if next_unit > 0 && k > 0 && value >= 60.0 {
+            return Err(if k == 2 {
+                SpanError::SecondsOver59
+            } else {
+                SpanError::MinutesOver59
+            });
+        }
+        had_fraction = num.contains('.');
+        total += value * UNITS[k].1;
+        next_unit = k + 1;
+        rest = after;
+    }
+    if next_unit == 0 {
+        return Err(SpanError::NotAClockSpan);
+    }
+    if total > MAX_SPAN_S {
+        return Err(SpanError::TooLong);
+    }
+    Ok(total)
+}
+
+/// Seconds as `m:ss` or `h:mm:ss` (fraction kept when there is one); a
+/// negative span gets a leading `-` (`-0:01`).
 pub(super) fn fmt_clock_span(s: f64) -> String {
+    if s < 0.0 {
+        return format!("-{}", fmt_clock_span(-s));
+    }
     let whole = s.trunc() as i64;
     let frac = s - s.trunc();
     let (h, m, sec) = (whole / 3600, whole % 3600 / 60, whole % 60);
@@ -204,10 +277,18 @@ pub(super) fn fmt_offset(seconds: i32) -> String {
 /// A UTC instant as the runner would read it: in `--tz`, else in the
 /// activity's own offset, else in UTC.
 pub(super) fn fmt_for(t: DateTime<Utc>, act: &Activity, opts: &TagOptions) -> String {
-    if let Some(tz) = opts.tz {
-        return t
-            .with_timezone(&tz)
-            .to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    match opts.tz {
+        Some(TagZone::Named(tz)) => {
+            return t
+                .with_timezone(&tz)
+                .to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        }
+        Some(TagZone::Fixed(fo)) => {
+            return t
+                .with_timezone(&fo)
+                .to_rfc3339_opts(SecondsFormat::AutoSi, true);
+        }
+        None => {}
     }
     if let Some(o) = act.utc_offset
         && let Some(fo) = FixedOffset::east_opt(o.seconds)
@@ -250,7 +331,7 @@ pub enum TimeReading {
     /// zone to be read in; no message explains how such a time was read).
     AsWritten,
     /// A local time read in `--tz`.
-    LocalIn(Tz),
+    LocalIn(TagZone),
     /// A local time read with the activity file's UTC offset (seconds).
     LocalAtFileOffset(i32),
     /// A relative time read as timer time, with pauses before it.
@@ -298,7 +379,7 @@ impl fmt::Display for TimeReading {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TimeReading::AsWritten => Ok(()),
-            TimeReading::LocalIn(tz) => write!(f, " (local time read in {})", tz.name()),
+            TimeReading::LocalIn(tz) => write!(f, " (local time read in {tz})"),
             TimeReading::LocalAtFileOffset(s) => write!(
                 f,
                 " (local time read with the file's UTC offset {})",
@@ -335,8 +416,12 @@ fn place_local(
     act: &Activity,
     opts: &TagOptions,
 ) -> Result<DateTime<Utc>, Unplaced> {
-    if let Some(tz) = opts.tz {
-        return place_in_zone(naive, tz).map_err(Unplaced::Dst);
+    match opts.tz {
+        Some(TagZone::Named(tz)) => return place_in_zone(naive, tz).map_err(Unplaced::Dst),
+        Some(TagZone::Fixed(fo)) => {
+            return Ok((naive - TimeDelta::seconds(fo.local_minus_utc().into())).and_utc());
+        }
+        None => {}
     }
     match act.utc_offset {
         Some(o) => Ok((naive - TimeDelta::seconds(o.seconds.into())).and_utc()),
@@ -469,7 +554,36 @@ mod tests {
     }
 
     #[test]
+    fn durations_are_read_as_clock_spans_or_with_units() {
+        // 1 min 30 s = 90 s; 1 h 5 min = 3900 s.
+        for (text, want) in [
+            ("90", 90.0),
+            ("1:30", 90.0),
+            ("0:01:30", 90.0),
+            ("90s", 90.0),
+            ("90 s", 90.0),
+            ("90sec", 90.0),
+            ("1m30s", 90.0),
+            ("1m 30s", 90.0),
+            ("1 min 30 s", 90.0),
+            ("2min", 120.0),
+            ("1.5m", 90.0),
+            ("1h5m", 3900.0),
+            ("1M30S", 90.0),
+        ] {
+            assert_eq!(parse_duration_s(text), Ok(want), "{text}");
+        }
+        for bad in [
+            "30s1m", "1m1m", "1.5m30s", "m", "1x", "1m90s", "1:30s", "s30",
+        ] {
+            assert!(parse_duration_s(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_duration_s("1m90s"), Err(SpanError::SecondsOver59));
+    }
+
+    #[test]
     fn relative_times_display_as_the_runner_writes_them() {
+        assert_eq!(fmt_clock_span(-1.0), "-0:01");
         assert_eq!(TimeSpec::Relative(2490.0).to_string(), "+41:30");
         assert_eq!(TimeSpec::Relative(3900.0).to_string(), "+1:05:00");
         assert_eq!(TimeSpec::Relative(7.5).to_string(), "+0:07.5");
