@@ -128,6 +128,27 @@ fn median_matches_numpy_for_odd_even_single_and_empty() {
     assert_eq!(median(&[]), None);
 }
 
+#[test]
+fn the_median_by_selection_equals_the_middle_of_the_sorted_values_at_every_size() {
+    // Sizes around the switch from insertion sort to selection, odd and
+    // even, with ties (cadences are whole numbers), against sorting.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let cadence = Uniform::new(100.0f64, 190.0).expect("a valid range");
+    for n in (1..=40).chain([63, 64, 105, 120, 999, 1000]) {
+        for _ in 0..20 {
+            let v: Vec<f64> = (0..n).map(|_| rng.sample(cadence).round()).collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            let want = if n % 2 == 1 {
+                sorted[n / 2]
+            } else {
+                (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+            };
+            assert_eq!(median(&v), Some(want), "n = {n}: {v:?}");
+        }
+    }
+}
+
 // --- Hodges–Lehmann --------------------------------------------------------
 
 #[test]
