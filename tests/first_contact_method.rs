@@ -249,3 +249,25 @@ fn report_says_why_a_standing_start_is_unknown_instead_of_printing_its_slowdown(
     );
     assert!(!line.contains("slowdown"), "{line}");
 }
+
+#[test]
+fn the_summary_names_each_file_warning_it_counts() {
+    // The standing-start FIT repeats timestamps: a warning about the file.
+    let dir = standing_start();
+    let out = cramplab()
+        .arg("analyze")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("Warnings ("))
+        .unwrap_or_else(|| panic!("no warnings section: {text}"));
+    assert!(header.contains("1 in files"), "{header}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains(STANDING_START_FIT) && l.contains("repeated an earlier timestamp")),
+        "the file's warning is not named: {text}"
+    );
+}

@@ -398,32 +398,37 @@ fn write_warnings(s: &mut String, b: &Batch) {
         .iter()
         .filter(|w| !about_tags.contains(w.as_str()))
         .collect();
-    let per_file: usize = b
+    let per_file: Vec<(&str, &String)> = b
         .files
         .iter()
-        .map(|f| {
-            f.warnings
-                .iter()
-                .filter(|w| {
-                    !about_tags.contains(w.as_str())
-                        && !about_tags.contains(format!("{}: {w}", f.path).as_str())
-                })
-                .count()
+        .flat_map(|f| f.warnings.iter().map(move |w| (f.path.as_str(), w)))
+        .filter(|(path, w)| {
+            !about_tags.contains(w.as_str())
+                && !about_tags.contains(format!("{path}: {w}").as_str())
         })
-        .sum();
-    if general.is_empty() && per_file == 0 {
+        .collect();
+    if general.is_empty() && per_file.is_empty() {
         return;
     }
     let _ = writeln!(
         s,
-        "\nWarnings ({} general, {per_file} in files; all in --json):",
-        general.len()
+        "\nWarnings ({} general, {} in files; all in --json):",
+        general.len(),
+        per_file.len()
     );
     for w in general.iter().take(15) {
         let _ = writeln!(s, "  {w}");
     }
     if general.len() > 15 {
         let _ = writeln!(s, "  … and {} more", general.len() - 15);
+    }
+    // What was recovered, skipped or guessed in each file, named with it,
+    // so the count above is never a number without words.
+    for (path, w) in per_file.iter().take(15) {
+        let _ = writeln!(s, "  {path}: {w}");
+    }
+    if per_file.len() > 15 {
+        let _ = writeln!(s, "  … and {} more in files", per_file.len() - 15);
     }
 }
 
