@@ -11,6 +11,17 @@ pub fn cramplab() -> Command {
     cmd
 }
 
+/// Few resamples for `analyze`: for tests about the interface, not the
+/// numbers.
+pub const FAST_STATS: [&str; 6] = [
+    "--bootstrap",
+    "99",
+    "--permutations",
+    "99",
+    "--power-sims",
+    "0",
+];
+
 /// The crate's root folder.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -6,17 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::common::{cramplab, root};
-
-/// Few resamples: these tests are about the interface, not the numbers.
-const FAST: [&str; 6] = [
-    "--bootstrap",
-    "99",
-    "--permutations",
-    "99",
-    "--power-sims",
-    "0",
-];
+use crate::common::{FAST_STATS, cramplab, root};
 
 /// A folder with one real run and a `cramps.csv` tagging two cramps on it.
 fn tagged_run(dir: &Path) -> PathBuf {
@@ -95,7 +85,7 @@ fn outputs_are_all_checked_first_so_a_refused_table_writes_neither_html_nor_json
     let o = cramplab()
         .arg("analyze")
         .arg(&runs)
-        .args(FAST)
+        .args(FAST_STATS)
         .arg("--html")
         .arg(out.join("report.html"))
         .arg("--csv")
@@ -122,7 +112,7 @@ fn outputs_are_all_checked_first_so_a_refused_table_writes_neither_html_nor_json
     let o = cramplab()
         .arg("analyze")
         .arg(&runs)
-        .args(FAST)
+        .args(FAST_STATS)
         .arg("--html")
         .arg(out.join("report.html"))
         .arg("--csv")
@@ -147,7 +137,7 @@ fn a_folder_named_as_an_output_is_never_replaced_and_force_is_not_offered() {
         let o = cramplab()
             .arg("analyze")
             .arg(&runs)
-            .args(FAST)
+            .args(FAST_STATS)
             .args(force.then_some("--force"))
             .arg("--html")
             .arg(&out)
@@ -172,7 +162,7 @@ fn a_folder_named_as_an_output_is_never_replaced_and_force_is_not_offered() {
     let o = cramplab()
         .arg("analyze")
         .arg(&runs)
-        .args(FAST)
+        .args(FAST_STATS)
         .args(["--force", "--csv"])
         .arg(&tables)
         .output()
@@ -221,7 +211,7 @@ fn html_output_makes_its_missing_folders_as_the_tables_do() {
     let o = cramplab()
         .arg("analyze")
         .arg(&runs)
-        .args(FAST)
+        .args(FAST_STATS)
         .args(["-q", "--html"])
         .arg(&page)
         .output()
@@ -245,7 +235,11 @@ fn dash_is_refused_as_an_output_folder_instead_of_becoming_a_folder_named_dash()
             .current_dir(dir.path())
             .args(&args)
             .arg(&runs)
-            .args(if args[0] == "analyze" { &FAST[..] } else { &[] })
+            .args(if args[0] == "analyze" {
+                &FAST_STATS[..]
+            } else {
+                &[]
+            })
             .output()
             .expect("runs");
         let err = stderr(&o);
@@ -386,7 +380,7 @@ fn no_colour_or_bold_reaches_a_dumb_terminal() {
     let runs = tagged_run(dir.path());
     let args: Vec<&Path> = std::iter::once(Path::new("analyze"))
         .chain([runs.as_path()])
-        .chain(FAST.iter().map(Path::new))
+        .chain(FAST_STATS.iter().map(Path::new))
         .collect();
     let Some(xterm) = on_a_terminal("xterm-256color", &args) else {
         eprintln!("skipped: util-linux `script` is not installed");

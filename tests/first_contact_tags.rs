@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{corpus, cramplab};
+use crate::common::{FAST_STATS, corpus, cramplab};
 
 /// A real FIT run: 2015-08-15, 47:13 long, recorded at UTC+02:00.
 const FENIX: &str = "fit/tormoder-fit__activity-small-fenix2-run.fit";
@@ -33,14 +33,7 @@ fn analyze(cwd: &Path, args: &[&str]) -> (String, String, i32) {
     let out = cramplab()
         .current_dir(cwd)
         .arg("analyze")
-        .args([
-            "--bootstrap",
-            "99",
-            "--permutations",
-            "99",
-            "--power-sims",
-            "0",
-        ])
+        .args(FAST_STATS)
         .args(args)
         .output()
         .expect("runs");

@@ -823,7 +823,7 @@ impl Collector {
                      more than any time zone (±14 h), so it was ignored and the runner's UTC \
                      offset is unknown: cramp tags written as local clock times need --tz ZONE; \
                      absolute times (with Z or an offset) and +m:ss from the start need nothing",
-                    thousands(diff_s.unsigned_abs() / 3600),
+                    crate::report::text::count((diff_s.unsigned_abs() / 3600) as usize),
                     if diff_s < 0 { "behind" } else { "ahead of" }
                 ));
                 None
@@ -1089,19 +1089,6 @@ fn merge_hr(records: &mut [RawSample], beats: &[(f64, f64)]) -> usize {
         }
     }
     n
-}
-
-/// A whole number with thousands separators: `189,124`.
-fn thousands(x: u64) -> String {
-    let digits = x.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// UTC offset in seconds from a FIT `activity` message's `timestamp` and

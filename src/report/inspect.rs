@@ -5,7 +5,7 @@
 use chrono::FixedOffset;
 use serde_json::{Value, json};
 
-use super::round;
+use super::{round, text};
 use crate::activity::{Activity, Holes, Samples};
 use crate::results::rfc3339;
 use crate::timeline::TimelineOptions;
@@ -150,16 +150,11 @@ fn row_json(row: &Row) -> Value {
 }
 
 /// `h:mm:ss` (or `m:ss` under an hour) of the whole seconds completed, as
-/// a watch's clock shows them. Elapsed, timer and paused times are all cut
-/// this way, so an elapsed 33:12.0 never shows under a timer of 33:12.8.
+/// a watch's clock shows them ([`text::clock`] of the floor). Elapsed, timer
+/// and paused times are all cut this way, so an elapsed 33:12.0 never shows
+/// under a timer of 33:12.8.
 fn hms(seconds: f64) -> String {
-    let t = seconds.floor().max(0.0) as i64;
-    let (h, m, s) = (t / 3600, (t / 60) % 60, t % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
-    }
+    text::clock(seconds.floor())
 }
 
 fn text_block(a: &Activity) -> String {
