@@ -26,6 +26,8 @@ pub mod ingest;
 pub(crate) mod measure;
 pub mod output;
 pub mod pipeline;
+#[cfg(feature = "tables")]
+pub mod pool;
 pub mod report;
 pub mod results;
 pub mod simulate;

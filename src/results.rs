@@ -32,6 +32,9 @@ pub enum FileStatus {
 /// One row of `files[]` / the `run_summary` table.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileResult {
+    /// The runner this belongs to, in a cohort (`None` for one runner).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
     /// Display path (an activity of a multisport file gets `#n`).
     pub path: String,
     /// ok, error or skipped.
@@ -64,6 +67,9 @@ pub struct FileResult {
 /// One analysed cramp (`cramps[]` / the `cramp_results` table).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CrampResult {
+    /// The runner this belongs to, in a cohort (`None` for one runner).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
     /// 1-based, in path then onset order.
     pub cramp_id: usize,
     /// The activity's display path.
@@ -174,9 +180,120 @@ pub struct Batch {
     /// The 1 Hz timelines of the analysed activities by path, kept only
     /// when the configuration asks (`report` draws the whole run).
     pub timelines: BTreeMap<String, Timeline>,
+    /// A cohort's runners and between-runner analysis (`None` for one
+    /// runner; `comparison` is then the pooled one, docs/METHOD.md §5).
+    pub cohort: Option<Cohort>,
+}
+
+/// What a cohort adds to a batch (docs/METHOD.md §5).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Cohort {
+    /// One entry per runner, in name order (`runners[]` of the JSON).
+    pub runners: Vec<RunnerResult>,
+    /// The between-runner random-effects meta-analysis (`meta`).
+    pub meta: MetaResult,
+}
+
+/// One runner of a cohort: their own batch summarised, and their own
+/// comparison exactly as `analyze` on them alone gives it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunnerResult {
+    /// The runner's name (or pseudonym).
+    pub runner: String,
+    /// Input files and activities looked at (`files[]` rows).
+    pub files: usize,
+    /// Activities analysed.
+    pub activities: usize,
+    /// Cramps analysed.
+    pub cramps: usize,
+    /// The runner's threshold T (median of their runs'), percent.
+    pub threshold_pct: Option<f64>,
+    /// Share of the runner's placebo moments called slowed, percent.
+    pub placebo_slowed_pct: Option<f64>,
+    /// Placebo moments behind it (weights the cohort's pooled share).
+    #[serde(skip)]
+    pub placebo_moments: usize,
+    /// Inputs that failed.
+    pub failed: usize,
+    /// The runner's own comparison.
+    pub comparison: Comparison,
+}
+
+/// The between-runner analysis as reported (`meta` of the JSON): ratios,
+/// not logs. Every number that cannot be computed is `null`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct MetaResult {
+    /// Runners in it (≥ 3 slowed and ≥ 3 kept-pace cramps each).
+    pub k: usize,
+    /// exp(μ̂): the average runner's duration ratio.
+    pub duration_ratio: Option<f64>,
+    /// Hartung–Knapp–Sidik–Jonkman 95 % CI.
+    pub ci_low: Option<f64>,
+    /// Upper bound of that CI.
+    pub ci_high: Option<f64>,
+    /// REML between-runner variance of the log ratio.
+    pub tau2: Option<f64>,
+    /// I², percent.
+    pub i2_pct: Option<f64>,
+    /// 95 % prediction interval for a new runner's ratio.
+    pub pi_low: Option<f64>,
+    /// Upper bound of the prediction interval.
+    pub pi_high: Option<f64>,
+    /// How it was computed.
+    pub method: String,
+    /// Why there is no meta-analysis, or a caution about it.
+    pub note: Option<String>,
+    /// The runners in it, for the forest plot.
+    pub runners: Vec<MetaRunner>,
+}
+
+/// One runner in the between-runner analysis.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MetaRunner {
+    /// The runner's name (or pseudonym).
+    pub runner: String,
+    /// Slowed cramps of the pooled analysis.
+    pub slowed: usize,
+    /// Kept-pace cramps of the pooled analysis.
+    pub kept_pace: usize,
+    /// exp(b_r).
+    pub duration_ratio: f64,
+    /// exp(b_r − 1.96·SE_r).
+    pub ci_low: f64,
+    /// exp(b_r + 1.96·SE_r).
+    pub ci_high: f64,
+    /// SE_r of the log ratio.
+    pub se_log: f64,
+    /// Random-effects weight, percent.
+    pub weight_pct: Option<f64>,
 }
 
 impl Batch {
+    /// A batch with nothing in it yet, set up as `cfg` asks: a cohort's
+    /// batch starts here and gathers its runners' rows.
+    pub fn empty(cfg: &crate::config::Config) -> Batch {
+        Batch {
+            files: Vec::new(),
+            cramps: Vec::new(),
+            comparison: crate::analysis::compare::compare(&[], &cfg.compare),
+            threshold_pct: f64::NAN,
+            threshold_range_pct: None,
+            placebo_slowed_pct: None,
+            placebo_moments: 0,
+            warnings: Vec::new(),
+            unmatched_tags: Vec::new(),
+            skipped_non_activities: 0,
+            tag_rows: 0,
+            tag_summary: crate::tags::TagSummary::default(),
+            inputs: Vec::new(),
+            landmark_s: cfg.windows.response.to_s,
+            windows: cfg.windows.clone(),
+            settings: cfg.settings(),
+            timelines: BTreeMap::new(),
+            cohort: None,
+        }
+    }
+
     /// Inputs that failed.
     pub fn failed(&self) -> usize {
         self.files
@@ -191,6 +308,7 @@ impl FileResult {
     /// says otherwise.
     pub fn of_activity(path: String, act: &Activity) -> FileResult {
         FileResult {
+            runner: None,
             path,
             status: FileStatus::Ok,
             error: None,
@@ -219,6 +337,7 @@ impl FileResult {
 
     fn unread(path: String, status: FileStatus, why: String) -> FileResult {
         FileResult {
+            runner: None,
             path,
             status,
             error: Some(why),

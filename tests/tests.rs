@@ -3,6 +3,7 @@
 
 mod analyze;
 mod browser;
+mod cohort;
 mod common;
 mod conformance;
 mod damage;

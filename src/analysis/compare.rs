@@ -35,8 +35,12 @@ pub struct CompareOptions {
     pub min_group_n: usize,
     /// Fewer cramps in either group: exploratory (15).
     pub min_verdict_n: usize,
-    /// Cramps from fewer runs: not enough data (3).
+    /// Cramps from fewer runs (in a cohort: contributing runners): not
+    /// enough data (3).
     pub min_runs: usize,
+    /// In a cohort, fewer contributing runners: exploratory (10;
+    /// docs/METHOD.md §5).
+    pub min_verdict_runners: usize,
     /// With fewer runs, exact Moses CIs replace the run bootstrap (10).
     pub min_bootstrap_runs: usize,
     /// More than this share of compared cramps without severity:
@@ -61,6 +65,7 @@ impl Default for CompareOptions {
             min_group_n: 5,
             min_verdict_n: 15,
             min_runs: 3,
+            min_verdict_runners: 10,
             min_bootstrap_runs: 10,
             max_missing_severity_fraction: 0.25,
             landmark_s: crate::align::WindowOptions::default().response.to_s,
@@ -69,11 +74,12 @@ impl Default for CompareOptions {
 }
 
 impl CompareOptions {
-    fn rules(&self) -> Rules {
+    pub(super) fn rules(&self) -> Rules {
         Rules {
             min_group_n: self.min_group_n,
             min_verdict_n: self.min_verdict_n,
             min_runs: self.min_runs,
+            min_verdict_runners: self.min_verdict_runners,
             max_missing_severity_fraction: self.max_missing_severity_fraction,
             alpha: self.alpha,
             equivalence: self.equivalence,
@@ -237,6 +243,19 @@ pub struct Comparison {
     pub without_outcome: usize,
     /// Compared cramps (with outcome) that lack severity.
     pub missing_severity: usize,
+    /// In a cohort: runners with a stratum holding both groups, the only
+    /// ones whose cramps count (docs/METHOD.md §5). Absent for one runner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runners_contributing: Option<usize>,
+    /// In a cohort: compared cramps with an outcome left out because no
+    /// stratum of their runner and severity holds the other group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_contributing: Option<usize>,
+    /// In a cohort's primary analysis: compared cramps with an outcome left
+    /// out because they have no severity (they enter the sensitivity
+    /// analysis `missing_severity_as_strata`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_out_no_severity: Option<usize>,
     /// Median outcome of the first group, seconds (unadjusted).
     pub median_group_s: Option<f64>,
     /// Median outcome of the reference group, seconds (unadjusted).
@@ -348,7 +367,7 @@ pub fn compare(records: &[CrampRecord], opts: &CompareOptions) -> Comparison {
 
 /// SplitMix64 finaliser (Steele, Lea & Flood 2014, OOPSLA): turns a seed
 /// and a stream name into well-separated seeds for independent streams.
-fn derive_seed(seed: u64, label: &str, purpose: u64) -> u64 {
+pub(super) fn derive_seed(seed: u64, label: &str, purpose: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325; // FNV-1a offset basis
     for b in label.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
@@ -360,7 +379,7 @@ fn derive_seed(seed: u64, label: &str, purpose: u64) -> u64 {
 }
 
 /// A finite number, else `None`.
-fn finite(x: f64) -> Option<f64> {
+pub(super) fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
@@ -374,7 +393,7 @@ struct Compared {
 
 /// The outcome of a record in seconds, if usable (finite and positive:
 /// the log scale needs it).
-fn outcome_s(r: &CrampRecord, outcome: Endpoint) -> Option<f64> {
+pub(super) fn outcome_s(r: &CrampRecord, outcome: Endpoint) -> Option<f64> {
     let v = match outcome {
         Endpoint::RemainingS => r.remaining_s,
         Endpoint::DurationS => r.duration_s,
@@ -580,6 +599,7 @@ pub fn compare_one(
         n_group,
         n_reference,
         n_runs,
+        n_runners: None,
         missing_severity,
         ratio: duration_ratio,
         ci,
@@ -614,6 +634,9 @@ pub fn compare_one(
         ended_in_window,
         without_outcome,
         missing_severity,
+        runners_contributing: None,
+        not_contributing: None,
+        left_out_no_severity: None,
         median_group_s: stats::median(&group_s),
         median_reference_s: stats::median(&reference_s),
         duration_ratio,

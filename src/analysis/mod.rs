@@ -10,6 +10,7 @@
 pub mod compare;
 pub mod outcome;
 pub mod placebo;
+pub mod pooled;
 pub mod response;
 pub mod stats;
 pub mod threshold;

@@ -35,8 +35,12 @@ pub struct Rules {
     pub min_group_n: usize,
     /// Below this many cramps in either group: exploratory (15).
     pub min_verdict_n: usize,
-    /// Cramps from fewer runs than this: not enough data (3).
+    /// Cramps from fewer runs than this: not enough data (3). In a cohort,
+    /// fewer contributing runners than this.
     pub min_runs: usize,
+    /// In a cohort, fewer contributing runners than this: exploratory (10;
+    /// docs/METHOD.md §5). Not used for one runner.
+    pub min_verdict_runners: usize,
     /// More than this share of compared cramps without severity:
     /// exploratory (0.25).
     pub max_missing_severity_fraction: f64,
@@ -59,6 +63,10 @@ pub struct Evidence {
     pub n_reference: usize,
     /// Runs those cramps come from.
     pub n_runs: usize,
+    /// In a cohort, the runners who contribute (a stratum of theirs holds
+    /// both groups); `None` for one runner. The tiers then count runners,
+    /// not runs (docs/METHOD.md §5).
+    pub n_runners: Option<usize>,
     /// Of those cramps, how many lack severity.
     pub missing_severity: usize,
     /// Duration ratio group ÷ reference.
@@ -82,15 +90,15 @@ impl Evidence {
 
 /// The verdict, tiers in the order of docs/METHOD.md §3, *Verdict tiers* (first match wins).
 pub fn decide(e: &Evidence, rules: &Rules) -> Verdict {
-    if e.n_group < rules.min_group_n
-        || e.n_reference < rules.min_group_n
-        || e.n_runs < rules.min_runs
+    let units = e.n_runners.unwrap_or(e.n_runs);
+    if e.n_group < rules.min_group_n || e.n_reference < rules.min_group_n || units < rules.min_runs
     {
         return Verdict::NotEnoughData;
     }
     if e.n_group < rules.min_verdict_n
         || e.n_reference < rules.min_verdict_n
         || e.severity_missing(rules)
+        || e.n_runners.is_some_and(|c| c < rules.min_verdict_runners)
     {
         return Verdict::Exploratory;
     }
@@ -200,15 +208,29 @@ pub fn summary(
     if let Some(first) = who_cap.get_mut(0..1) {
         first.make_ascii_uppercase();
     }
-    let counts = format!(
-        "{} {} and {} {} cramps with a usable outcome from {} run{}",
-        e.n_group,
-        adjective(group),
-        e.n_reference,
-        adjective(reference),
-        e.n_runs,
-        if e.n_runs == 1 { "" } else { "s" }
-    );
+    let counts = match e.n_runners {
+        None => format!(
+            "{} {} and {} {} cramps with a usable outcome from {} run{}",
+            e.n_group,
+            adjective(group),
+            e.n_reference,
+            adjective(reference),
+            e.n_runs,
+            if e.n_runs == 1 { "" } else { "s" }
+        ),
+        Some(c) => format!(
+            "{} {} and {} {} cramps with a usable outcome from {c} runner{} who each had both",
+            e.n_group,
+            adjective(group),
+            e.n_reference,
+            adjective(reference),
+            if c == 1 { "" } else { "s" }
+        ),
+    };
+    let (units, same) = match e.n_runners {
+        None => ("runs", "of the same severity"),
+        Some(_) => ("runners who each had both", "of the same severity and the same runner"),
+    };
     let severity_request = if e.severity_missing(rules) {
         format!(
             "; more than {:.0} % of these cramps have no severity, so like cannot be compared with like — please tag severity (1–3)",
@@ -227,7 +249,7 @@ pub fn summary(
     };
     match verdict {
         Verdict::NotEnoughData => format!(
-            "Not enough data to compare {who} with {vs}: {counts} (at least {} in each group, from at least {} runs, are needed), so only descriptives are shown{severity_request}.",
+            "Not enough data to compare {who} with {vs}: {counts} (at least {} in each group, from at least {} {units}, are needed), so only descriptives are shown{severity_request}.",
             rules.min_group_n, rules.min_runs
         ),
         Verdict::Exploratory => {
@@ -239,16 +261,23 @@ pub fn summary(
                 ),
                 None => "no estimate could be computed".to_string(),
             };
-            format!(
-                "Exploratory only ({counts}; a verdict needs at least {} in each group and severity on at least {:.0} % of them): {estimate}{severity_request}.",
-                rules.min_verdict_n,
-                100.0 * (1.0 - rules.max_missing_severity_fraction)
-            )
+            let needs = match e.n_runners {
+                None => format!(
+                    "a verdict needs at least {} in each group and severity on at least {:.0} % of them",
+                    rules.min_verdict_n,
+                    100.0 * (1.0 - rules.max_missing_severity_fraction)
+                ),
+                Some(_) => format!(
+                    "a verdict needs at least {} in each group, from at least {} {units}",
+                    rules.min_verdict_n, rules.min_verdict_runners
+                ),
+            };
+            format!("Exploratory only ({counts}; {needs}): {estimate}{severity_request}.")
         }
         Verdict::Shorter | Verdict::Longer => {
             let r = e.ratio.unwrap_or(1.0);
             format!(
-                "{who_cap} was associated with {}, {}, compared with {vs} in cramps of the same severity (p {}; {counts}).",
+                "{who_cap} was associated with {}, {}, compared with {vs} in cramps {same} (p {}; {counts}).",
                 estimate_phrase(r, e.ci, level_pct),
                 outcome_note(outcome, rules),
                 format_p(e.p_value)
@@ -325,6 +354,7 @@ mod tests {
         min_group_n: 5,
         min_verdict_n: 15,
         min_runs: 3,
+        min_verdict_runners: 10,
         max_missing_severity_fraction: 0.25,
         alpha: 0.05,
         equivalence: (0.8, 1.25),
@@ -336,6 +366,7 @@ mod tests {
             n_group: 30,
             n_reference: 30,
             n_runs: 20,
+            n_runners: None,
             missing_severity: 0,
             ratio: Some(0.52),
             ci: Some((0.39, 0.69)),

@@ -14,7 +14,9 @@ use cramplab::analysis::threshold::ThresholdOptions;
 use cramplab::config::Config;
 use cramplab::ingest::inputs::Inputs;
 use cramplab::output::{OutputError, OutputGuard, OutputSet};
+use cramplab::cohort;
 use cramplab::pipeline;
+use cramplab::pipeline::cohort::RunnerConfig;
 use cramplab::report::Exporter;
 use cramplab::report::html::Html;
 use cramplab::report::json::Json;
@@ -57,6 +59,20 @@ pub struct AnalyzeArgs {
     /// Write the same tables as Parquet into DIR.
     #[arg(long, value_name = "DIR", help_heading = "Tables")]
     parquet: Option<PathBuf>,
+    /// A cohort: every entry directly under DIR (a folder, a .zip export, a
+    /// single file) is one runner, compared only with themselves, then
+    /// pooled (docs/METHOD.md §5). Repeatable.
+    #[arg(long, value_name = "DIR", help_heading = "Many runners")]
+    cohort: Vec<PathBuf>,
+    /// A cohort from a `runner,path` CSV manifest (paths relative to it; a
+    /// .csv path is that runner's tag file).
+    #[arg(long, value_name = "FILE", help_heading = "Many runners")]
+    runners: Option<PathBuf>,
+    /// Replace runner names by R001…, file paths by R001/0001… (the same
+    /// KEY gives the same pseudonyms), and leave out muscles, notes and
+    /// every message that could name a file.
+    #[arg(long, value_name = "KEY", help_heading = "Many runners")]
+    anonymize: Option<String>,
     /// Worker threads (default: all cores).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     jobs: Option<usize>,
@@ -162,6 +178,14 @@ impl AnalyzeArgs {
 
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
     let cfg = args.config();
+    if !args.cohort.is_empty() || args.runners.is_some() {
+        return run_cohort(args, &cfg);
+    }
+    if args.anonymize.is_some() {
+        anyhow::bail!(
+            "--anonymize works on a cohort (--cohort DIR or --runners FILE): it replaces runner names"
+        );
+    }
     let mut inputs = Inputs::find(&cfg.paths, cfg.limits);
     super::require_activity_files(&mut inputs, &cfg.paths)?;
     // Refuse an output that may not be written now, not after the analysis
@@ -176,6 +200,66 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Status> {
     progress.finish();
     report(args, &batch)?;
     // A lost tag is a lost input: the runner must hear of it (exit 2).
+    Ok(if batch.failed() > 0 || batch.tag_summary.lost_any() {
+        Status::SomeFailed
+    } else {
+        Status::Ok
+    })
+}
+
+/// `analyze --cohort DIR… / --runners FILE`: each runner analysed as on
+/// their own, then pooled.
+fn run_cohort(args: &AnalyzeArgs, cfg: &Config) -> anyhow::Result<Status> {
+    if !args.paths.is_empty() {
+        anyhow::bail!(
+            "give the runners with --cohort DIR or --runners FILE, not as paths too: {} would belong to no runner",
+            args.paths[0].display()
+        );
+    }
+    if let Some(t) = args.tags.first() {
+        anyhow::bail!(
+            "--tags {} would tag every runner's runs: put each runner's cramps.csv in their own folder, or name it in the --runners manifest",
+            t.display()
+        );
+    }
+    let mut parts = Vec::new();
+    if !args.cohort.is_empty() {
+        parts.push(cohort::from_dirs(&args.cohort)?);
+    }
+    if let Some(m) = &args.runners {
+        parts.push(cohort::from_manifest(m)?);
+    }
+    let layout = cohort::combine(parts)?;
+    // A note names a file: under --anonymize only that there were some.
+    match (&args.anonymize, layout.notes.len()) {
+        (_, 0) => {}
+        (Some(_), n) => eprintln!("cramplab: {n} entries of the cohort folders are not runners (names withheld: --anonymize)"),
+        (None, _) => layout.notes.iter().for_each(|n| eprintln!("cramplab: {n}")),
+    }
+    let runners: Vec<RunnerConfig> = layout
+        .runners
+        .iter()
+        .map(|r| RunnerConfig {
+            name: r.name.clone(),
+            cfg: Config {
+                paths: r.paths.clone(),
+                tag_files: r.tag_files.clone(),
+                ..cfg.clone()
+            },
+        })
+        .collect();
+    let (mut known_inputs, files) = pipeline::cohort::survey(&runners);
+    known_inputs.extend(args.runners.iter().cloned());
+    OutputGuard::new(known_inputs.iter().map(PathBuf::as_path), args.force)
+        .check_all(output_paths(args)?.iter().map(PathBuf::as_path))?;
+    let progress = super::Progress::new(files, args.common.quiet);
+    let mut batch = pipeline::cohort::run(&runners, cfg, &|failed| progress.file_done(failed))
+        .context("cannot analyse")?;
+    progress.finish();
+    if let Some(key) = &args.anonymize {
+        cramplab::anonymize::apply(&mut batch, key);
+    }
+    report(args, &batch)?;
     Ok(if batch.failed() > 0 || batch.tag_summary.lost_any() {
         Status::SomeFailed
     } else {

@@ -6,6 +6,7 @@ mod analyze;
 mod common;
 mod export;
 mod inspect;
+mod pool;
 mod report;
 mod simulate;
 use std::io::Write;
@@ -33,6 +34,10 @@ enum Command {
     /// Every activity's cleaned 1 Hz track as a table (CSV: DIR/tracks.csv;
     /// Parquet: DIR/year=YYYY/part-0.parquet).
     Export(export::ExportArgs),
+    /// Pool many runners' `cramp_results` tables (CSV or Parquet): the
+    /// pooled comparison, each runner's own, and the between-runner
+    /// meta-analysis, from the tables alone.
+    Pool(pool::PoolArgs),
     /// Write simulated runs with cramps and a planted truth (FIT/GPX/TCX,
     /// cramps.csv, truth.json) to test the analysis against a known answer.
     Simulate(simulate::SimulateArgs),
@@ -168,6 +173,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         Command::Export(a) => export::run(&a),
         Command::Inspect(a) => inspect::run(&a),
         Command::Simulate(a) => simulate::run(&a),
+        Command::Pool(a) => pool::run(&a),
         Command::Completions { shell } => {
             let mut out = std::io::stdout().lock();
             clap_complete::generate(shell, &mut Args::command(), "cramplab", &mut out);

@@ -27,7 +27,7 @@ fn clean(v: Value) -> Value {
 impl Json {
     /// The document as a JSON value.
     pub fn value(batch: &Batch) -> Value {
-        clean(json!({
+        let mut doc = json!({
             "version": 1,
             "files": batch.files,
             "cramps": batch.cramps,
@@ -35,7 +35,14 @@ impl Json {
             "placebo_moments": batch.placebo_moments,
             "skipped_non_activities": batch.skipped_non_activities,
             "warnings": batch.warnings,
-        }))
+        });
+        // A cohort adds its runners and the between-runner analysis
+        // (docs/METHOD.md §5); `comparison` is then the pooled one.
+        if let (Some(c), Some(o)) = (&batch.cohort, doc.as_object_mut()) {
+            o.insert("runners".into(), json!(c.runners));
+            o.insert("meta".into(), json!(c.meta));
+        }
+        clean(doc)
     }
 }
 

@@ -8,6 +8,7 @@
 //! write numbers, ranges, times and names the same way ([`text`]).
 
 pub mod charts;
+pub mod cohort_text;
 pub mod html;
 pub mod inspect;
 pub mod json;

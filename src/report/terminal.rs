@@ -98,7 +98,7 @@ fn color_allowed(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
 /// Widest line of the tables, in columns.
 pub const TABLE_WIDTH: u16 = 100;
 
-fn new_table(color: bool) -> Table {
+pub(super) fn new_table(color: bool) -> Table {
     let mut t = Table::new();
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -110,14 +110,14 @@ fn new_table(color: bool) -> Table {
     t
 }
 
-fn header(names: &[&str]) -> Vec<Cell> {
+pub(super) fn header(names: &[&str]) -> Vec<Cell> {
     names
         .iter()
         .map(|n| Cell::new(n).add_attribute(Attribute::Bold))
         .collect()
 }
 
-fn right(text: impl ToString) -> Cell {
+pub(super) fn right(text: impl ToString) -> Cell {
     Cell::new(text.to_string()).set_alignment(CellAlignment::Right)
 }
 
@@ -157,7 +157,7 @@ fn counts_table(b: &Batch, color: bool) -> Table {
     t
 }
 
-fn verdict_cell(v: Verdict, color: bool) -> Cell {
+pub(super) fn verdict_cell(v: Verdict, color: bool) -> Cell {
     let cell = Cell::new(text::verdict(v));
     if !color {
         return cell;
@@ -171,7 +171,7 @@ fn verdict_cell(v: Verdict, color: bool) -> Cell {
 }
 
 /// Primary, secondary and sensitivity comparisons, one row each.
-fn comparisons_table(c: &Comparison, color: bool) -> Table {
+pub(super) fn comparisons_table(c: &Comparison, color: bool) -> Table {
     let mut t = new_table(color);
     t.set_header(header(&[
         "comparison",
@@ -205,6 +205,9 @@ fn comparisons_table(c: &Comparison, color: bool) -> Table {
 
 /// The report, with colours in the tables when `color` is true.
 pub fn render(b: &Batch, color: bool) -> Vec<u8> {
+    if let Some(cohort) = &b.cohort {
+        return super::cohort_text::render(b, cohort, color);
+    }
     {
         let mut s = String::new();
         let ok = b
@@ -361,7 +364,7 @@ fn tag_line(t: &TagSummary) -> Option<String> {
 
 /// Every tag lost, with its place and the fix (never cut short), then the
 /// tags used with a caveat.
-fn write_tags(s: &mut String, t: &TagSummary) {
+pub(super) fn write_tags(s: &mut String, t: &TagSummary) {
     if t.lost_any() {
         let _ = writeln!(
             s,
@@ -385,7 +388,7 @@ fn write_tags(s: &mut String, t: &TagSummary) {
 }
 
 /// The warnings that are not about tags (those are listed by [`write_tags`]).
-fn write_warnings(s: &mut String, b: &Batch) {
+pub(super) fn write_warnings(s: &mut String, b: &Batch) {
     let t = &b.tag_summary;
     let about_tags: HashSet<&str> = t
         .lost

@@ -11,6 +11,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use rayon::prelude::*;
 
+pub mod cohort;
+
 use crate::analysis::CrampRecord;
 use crate::analysis::compare::{self, CompareOptions, Comparison};
 use crate::analysis::placebo;
@@ -51,8 +53,29 @@ fn compare_in_pool(
 /// (true when it failed), for progress display.
 pub fn run(
     cfg: &Config,
+    inputs: Inputs,
+    on_file: &(dyn Fn(bool) + Sync),
+) -> Result<Batch, BatchError> {
+    let pool = thread_pool(cfg.threads)?;
+    run_in(cfg, inputs, on_file, &pool)
+}
+
+/// The batch's thread pool: `threads` workers, or one per core.
+pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, BatchError> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    pool.build()
+        .map_err(|_| BatchError::Threads(threads.unwrap_or(0)))
+}
+
+/// [`run`] on a thread pool the caller owns.
+pub(crate) fn run_in(
+    cfg: &Config,
     mut inputs: Inputs,
     on_file: &(dyn Fn(bool) + Sync),
+    pool: &rayon::ThreadPool,
 ) -> Result<Batch, BatchError> {
     let tag_set = tags::read_tags(
         &cfg.paths,
@@ -73,13 +96,6 @@ pub fn run(
         .collect();
 
     let index = TagIndex::new(rows);
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = cfg.threads {
-        pool = pool.num_threads(n.max(1));
-    }
-    let pool = pool
-        .build()
-        .map_err(|_| BatchError::Threads(cfg.threads.unwrap_or(0)))?;
     let per_source: Vec<(Vec<Reduced>, Vec<FileResult>)> = pool.install(|| {
         (0..inputs.sources().len())
             .into_par_iter()
@@ -168,7 +184,7 @@ pub fn run(
         landmark_s: cfg.windows.response.to_s,
         ..cfg.compare
     };
-    let mut comparison = compare_in_pool(&records(&cramps), &compare_opts, &pool);
+    let mut comparison = compare_in_pool(&records(&cramps), &compare_opts, pool);
     comparison.threshold_pct = Some(threshold_pct);
     comparison.placebo_slowed_pct = placebo_slowed_pct;
 
@@ -198,6 +214,7 @@ pub fn run(
         windows: cfg.windows.clone(),
         settings: cfg.settings(),
         timelines,
+        cohort: None,
     })
 }
 
@@ -354,7 +371,7 @@ fn process_source(
 }
 
 /// The statistics' view of the cramps.
-fn records(cramps: &[CrampResult]) -> Vec<CrampRecord> {
+pub(crate) fn records(cramps: &[CrampResult]) -> Vec<CrampRecord> {
     let mut seen_runs = HashSet::new();
     cramps
         .iter()
