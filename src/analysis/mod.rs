@@ -8,6 +8,7 @@
 //! `comparison` object.
 
 pub mod compare;
+pub mod meta;
 pub mod outcome;
 pub mod placebo;
 pub mod pooled;

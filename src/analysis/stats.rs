@@ -1592,3 +1592,28 @@ pub fn detectable_shift(sizes: &[(usize, usize)], sd: f64, settings: PowerSettin
 #[cfg(test)]
 #[path = "stats_tests.rs"]
 mod tests;
+
+// ---------------------------------------------------------------------------
+// Student's t distribution
+// ---------------------------------------------------------------------------
+
+/// The p-quantile of Student's t distribution with `df` degrees of freedom,
+/// for the between-runner meta-analysis (`analysis::meta`: HKSJ interval with
+/// k − 1 df, prediction interval with k − 2 df).
+///
+/// Computed by `statrs` as F⁻¹(p) = sign(p − ½)·√(ν(1 − x)/x) with
+/// x = I⁻¹(ν/2, ½; 2·min(p, 1 − p)), since the two-sided tail of t is a
+/// regularised incomplete beta function (Abramowitz & Stegun 1964, eq.
+/// 26.7.1); statrs inverts it with Algorithms AS 63/64/109 (Majumder &
+/// Bhattacharjee 1973; Cran, Martin & Thomas 1977). `None` unless
+/// 0 < p < 1 and `df` is finite and positive.
+pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let valid = p > 0.0 && p < 1.0 && df.is_finite() && df > 0.0;
+    if !valid {
+        return None;
+    }
+    let t = StudentsT::new(0.0, 1.0, df).ok()?;
+    let q = t.inverse_cdf(p);
+    q.is_finite().then_some(q)
+}
