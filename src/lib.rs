@@ -15,6 +15,8 @@
 pub mod activity;
 pub mod align;
 pub mod analysis;
+pub mod anonymize;
+pub mod cohort;
 pub mod config;
 pub mod duplicates;
 pub mod error;
