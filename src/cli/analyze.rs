@@ -283,7 +283,11 @@ fn output_paths(args: &AnalyzeArgs) -> Result<Vec<PathBuf>, OutputError> {
     let mut paths: Vec<PathBuf> = args.html.iter().cloned().collect();
     for (dir, format) in table_dirs(args) {
         OutputGuard::default().check_folder(dir)?;
-        paths.extend(tables::table_paths(dir, format));
+        paths.extend(tables::table_paths(
+            dir,
+            format,
+            !args.cohort.is_empty() || args.runners.is_some(),
+        ));
     }
     Ok(paths)
 }

@@ -81,7 +81,7 @@ pub fn render(b: &Batch, cohort: &Cohort, color: bool) -> Vec<u8> {
     let _ = writeln!(
         s,
         "  {}: p {}; smallest ratio these data could detect with 80 % power: {}",
-        text::test_words(c.test_result.as_ref()),
+        text::cohort_test_words(c.test_result.as_ref()),
         c.p_value.map_or_else(|| "not computed".to_string(), |p| crate::analysis::verdict::p_value_text(p, 3)),
         c.detectable_ratio.map_or_else(|| "not computed".to_string(), |r| text::fixed(r, 2))
     );

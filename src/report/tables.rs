@@ -1,11 +1,11 @@
-//! `analyze --csv DIR` / `--parquet DIR`: the batch as three tables in a
+//! `analyze --csv DIR` / `--parquet DIR`: the batch as three tables (four for a cohort) in a
 //! folder (docs/METHOD.md §4) — `cramp_results`, `run_summary` and
 //! `cramp_windows`, each `.csv` or `.parquet`. Unlike the single-document
 //! [`super::Exporter`]s this writes several files, so it lives beside them
 //! rather than behind the trait; the DataFrames and encodings are in
 //! [`crate::frame`]. Every file goes through an [`OutputGuard`]: written
 //! whole or not at all, never over an input, over an existing file only
-//! with `--force`. All three paths are checked before the first is written,
+//! with `--force`. All the paths are checked before the first is written,
 //! so a refusal leaves the folder as it was; `analyze` checks them together
 //! with its other outputs ([`encode_tables`] and an [`OutputSet`]).
 
@@ -37,6 +37,18 @@ impl TableFormat {
 /// The tables' names, in the order they are written.
 pub const TABLES: [&str; 3] = ["cramp_results", "run_summary", "cramp_windows"];
 
+/// The table a cohort adds (docs/METHOD.md §5): one row per runner.
+pub const COHORT_TABLE: &str = "runner_summary";
+
+/// The tables a batch gets: [`TABLES`], and for a cohort [`COHORT_TABLE`].
+pub fn tables(cohort: bool) -> Vec<&'static str> {
+    let mut t = TABLES.to_vec();
+    if cohort {
+        t.push(COHORT_TABLE);
+    }
+    t
+}
+
 /// Why the tables were not written.
 #[derive(Debug, thiserror::Error)]
 pub enum TablesError {
@@ -53,15 +65,15 @@ pub enum TablesError {
     },
 }
 
-/// The three files `dir` gets in `format`, in [`TABLES`] order.
-pub fn table_paths(dir: &Path, format: TableFormat) -> Vec<PathBuf> {
-    TABLES
+/// The files `dir` gets in `format`, in [`tables`] order.
+pub fn table_paths(dir: &Path, format: TableFormat, cohort: bool) -> Vec<PathBuf> {
+    tables(cohort)
         .iter()
         .map(|t| dir.join(format!("{t}.{}", format.extension())))
         .collect()
 }
 
-/// The three tables, encoded, each with the path it goes to in `dir`; for
+/// The tables, encoded, each with the path it goes to in `dir`; for
 /// an [`OutputSet`] that writes them together with a command's other
 /// outputs.
 pub fn encode_tables(
@@ -70,11 +82,13 @@ pub fn encode_tables(
     format: TableFormat,
 ) -> Result<Vec<(PathBuf, Vec<u8>)>, TablesError> {
     let mut encoded = Vec::new();
-    for (table, path) in TABLES.into_iter().zip(table_paths(dir, format)) {
+    let cohort = batch.cohort.is_some();
+    for (table, path) in tables(cohort).into_iter().zip(table_paths(dir, format, cohort)) {
         let fe = |source| TablesError::Frame { table, source };
         let df = match table {
             "cramp_results" => frame::cramp_results(batch),
             "run_summary" => frame::run_summary(batch),
+            COHORT_TABLE => frame::runner_summary(batch),
             _ => frame::cramp_windows(batch),
         }
         .map_err(fe)?;
@@ -89,7 +103,7 @@ pub fn encode_tables(
     Ok(encoded)
 }
 
-/// Write the three tables into `dir` (created if missing), all or none;
+/// Write the tables into `dir` (created if missing), all or none;
 /// returns the paths written.
 pub fn write_tables(
     batch: &Batch,

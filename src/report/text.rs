@@ -242,13 +242,23 @@ pub fn kendall(c: &Comparison) -> String {
 /// groups`, or for an exact test `van Elteren test, every one of 462
 /// possible shuffles within severity groups`.
 pub fn test_words(t: Option<&VanElteren>) -> String {
+    test_words_within(t, "severity groups")
+}
+
+/// [`test_words`] for a cohort, whose shuffles stay within each runner's
+/// severity groups.
+pub fn cohort_test_words(t: Option<&VanElteren>) -> String {
+    test_words_within(t, "each runner's severity groups")
+}
+
+fn test_words_within(t: Option<&VanElteren>, groups: &str) -> String {
     match t {
         Some(t) if t.exact => format!(
-            "van Elteren test, every one of {} possible shuffles within severity groups",
+            "van Elteren test, every one of {} possible shuffles within {groups}",
             count(t.permutations)
         ),
         Some(t) => format!(
-            "van Elteren test, shuffled {} times within severity groups",
+            "van Elteren test, shuffled {} times within {groups}",
             count(t.permutations)
         ),
         None => "stratified test".to_string(),
