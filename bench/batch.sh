@@ -14,6 +14,9 @@
 #                  (sorted) and is scaled per byte; 0 = all (default 100)
 #   --mem-runs K   second history size for the peak-memory check (default 5000;
 #                  0 skips it)
+#   --cohort-runners C  runners in the simulated cohort (default 200; 0 skips the
+#                  cohort case)
+#   --cohort-runs N  runs per runner in the cohort (default 50)
 #   --out FILE     where the report goes (default BENCHMARKS.md)
 set -euo pipefail
 
@@ -22,14 +25,18 @@ ROUNDS=3
 PY_FILES=100
 MEM_RUNS=5000
 OUT_MD=BENCHMARKS.md
+COHORT_RUNNERS=200
+COHORT_RUNS=50
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --py-files) PY_FILES=$2; shift 2 ;;
     --mem-runs) MEM_RUNS=$2; shift 2 ;;
+    --cohort-runners) COHORT_RUNNERS=$2; shift 2 ;;
+    --cohort-runs) COHORT_RUNS=$2; shift 2 ;;
     --out) OUT_MD=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 1 ;;
   esac
 done
@@ -121,6 +128,58 @@ if [ "$MEM_RUNS" -gt 0 ]; then
   read -r MEM2_S MEM2 _ <<< "$MEM2_LINE"
 fi
 
+# The cohort case (docs/METHOD.md §5): C runners × N runs analysed as a
+# cohort and, the same files, as one runner's batch; alternated, median of
+# the rounds; peak memory of the cohort run.
+COHORT_SECTION=""
+if [ "$COHORT_RUNNERS" -gt 0 ]; then
+  COH=$OUT/cohort
+  want="runners=$COHORT_RUNNERS runs=$COHORT_RUNS seed=$SEED effect=$EFFECT formats=fit,gpx"
+  if [ ! -f "$COH/.bench-stamp" ] || [ "$(cat "$COH/.bench-stamp")" != "$want" ]; then
+    echo "== simulate a cohort of $COHORT_RUNNERS runners x $COHORT_RUNS runs" >&2
+    rm -rf "$COH"
+    "$BIN" simulate --out "$COH" --runners "$COHORT_RUNNERS" --runs "$COHORT_RUNS" --seed "$SEED" \
+      --effect "$EFFECT" --effect-sd 0.2 --confound-runners --formats fit,gpx --quiet >&2
+    echo "$want" > "$COH/.bench-stamp"
+  fi
+  COH_FILES=$(find "$COH" -type f \( -name '*.fit' -o -name '*.gpx' -o -name '*.gz' \) | wc -l)
+  COH_BYTES=$(find "$COH" -type f \( -name '*.fit' -o -name '*.gpx' -o -name '*.gz' \) -print0 | xargs -0 cat | wc -c)
+  : > "$OUT/cohort.tsv"
+  for r in $(seq 1 "$ROUNDS"); do
+    for name in cohort single; do
+      if [ "$name" = cohort ]; then args=(--cohort "$COH"); else args=("$COH"); fi
+      echo "== cohort round $r: $name" >&2
+      /usr/bin/time -f "%e %M %U %S" -o "$OUT/time.c$name" "$BIN" analyze --json -q "${args[@]}" > "$OUT/stdout.c$name" 2> "$OUT/stderr.c$name" || true
+      echo -e "$r\t$name\t$(tail -n 1 "$OUT/time.c$name")" >> "$OUT/cohort.tsv"
+    done
+  done
+  cmed() { awk -F'\t' -v n="$1" -v c="$2" '$2==n { split($3, a, " "); print (c==3 ? a[1] : c==4 ? a[2] : a[3] + a[4]) }' "$OUT/cohort.tsv" |
+    sort -g | awk '{ v[NR]=$1 } END { if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2 }'; }
+  CS=$(cmed cohort 3); SS=$(cmed single 3); CKB=$(cmed cohort 4); SKB=$(cmed single 4)
+  CFPS=$(awk -v f="$COH_FILES" -v s="$CS" 'BEGIN { printf "%.0f", f / s }')
+  SFPS=$(awk -v f="$COH_FILES" -v s="$SS" 'BEGIN { printf "%.0f", f / s }')
+  CR=$(awk -v a="$SS" -v b="$CS" 'BEGIN { printf "%.2f", a / b }')
+  CRUN=$(python3 -c "import json; d=json.load(open('$OUT/stdout.ccohort')); print(len(d['runners']), len(d['cramps']), d['meta']['k'])" 2>/dev/null || echo "? ? ?")
+  COHORT_SECTION=$(
+    echo "## Many runners"
+    echo
+    echo "Cohort: \`cramplab simulate --runners $COHORT_RUNNERS --runs $COHORT_RUNS --seed $SEED --effect $EFFECT --effect-sd 0.2 --confound-runners --formats fit,gpx\`:"
+    echo "$COH_FILES activity files, $((COH_BYTES / 1000000)) MB (runners, cramps, runners in the meta-analysis: $CRUN)."
+    echo "The same files analysed as a cohort (\`analyze --json --cohort\`: each runner's own batch and comparison, then the pooled and between-runner analyses)"
+    echo "and as one runner's batch (\`analyze --json\` on the folder); medians of $ROUNDS alternated rounds, default threads."
+    echo
+    echo "| run | wall s | files/s | peak MB |"
+    echo "|---|---:|---:|---:|"
+    echo "| analyze --cohort | $CS | $CFPS | $((CKB / 1024)) |"
+    echo "| analyze (one runner, same files) | $SS | $SFPS | $((SKB / 1024)) |"
+    echo
+    echo "| target | measured | |"
+    echo "|---|---:|---|"
+    echo "| cohort files/s ≥ 0.9x the single-runner batch | ${CR}x | $(awk -v v="$CR" 'BEGIN { print (v >= 0.9 ? "**met**" : "**not met**") }') |"
+    echo "| cohort peak memory ≤ 512 MB | $((CKB / 1024)) MB | $(awk -v v="$((CKB / 1024))" 'BEGIN { print (v <= 512 ? "**met**" : "**not met**") }') |"
+  )
+fi
+
 NPROC=$(nproc)
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 DATE=$(date -u +'%Y-%m-%d %H:%M UTC')
@@ -168,7 +227,7 @@ split_of() { awk -v f="$2" '$1==f":" { printf "%s s for %.1f MB", $9, $5/1e6 }' 
   echo "<!-- written by bench/batch.sh; regenerate, do not edit the table by hand -->"
   echo "# Benchmarks"
   echo
-  echo "Command: \`bash bench/batch.sh --runs $RUNS --rounds $ROUNDS --py-files $PY_FILES --mem-runs $MEM_RUNS\`"
+  echo "Command: \`bash bench/batch.sh --runs $RUNS --rounds $ROUNDS --py-files $PY_FILES --mem-runs $MEM_RUNS --cohort-runners $COHORT_RUNNERS --cohort-runs $COHORT_RUNS\`"
   echo
   echo "Machine: $NPROC cores, $CPU; load average at the end $LOAD (shared with other"
   echo "builds, so absolute times are noisy; ratios come from one run with the"
@@ -227,6 +286,10 @@ split_of() { awk -v f="$2" '$1==f":" { printf "%s s for %.1f MB", $9, $5/1e6 }' 
   echo "like, the default \`-j\` is what a user gets from \`cramplab analyze\`."
   echo
   echo "Peak memory of \`analyze --json -j 2\`: $((MEM1 / 1024)) MB at $RUNS runs${MEM2:+, $((MEM2 / 1024)) MB at $MEM_RUNS runs (${MEM2_S} s)}."
+  if [ -n "$COHORT_SECTION" ]; then
+    echo
+    echo "$COHORT_SECTION"
+  fi
 } > "$OUT/report.md"
 
 if [ -f "$OUT_MD" ] && grep -q '^<!-- analysis -->' "$OUT_MD"; then

@@ -639,3 +639,204 @@ mod tests {
         assert_eq!(s, vec![vec![(0.0, 1.0)], vec![(2.0, 2.0), (3.0, 3.0)]]);
     }
 }
+
+/// Most runners a forest plot draws; with more, the heaviest-weighted are
+/// drawn and a note says how many were left out.
+pub const MAX_FOREST_ROWS: usize = 60;
+
+/// The between-runner forest plot (docs/METHOD.md §5): each runner's own
+/// ratio and 95 % CI (square, area by weight), the random-effects average
+/// as a diamond over its Hartung–Knapp CI with the prediction interval
+/// under it, and the one-stage pooled ratio (`pooled`: ratio, CI) as a
+/// second diamond. Log ratio axis, a line at 1.
+pub fn forest_plot(meta: &crate::results::MetaResult, pooled: Option<(f64, f64, f64)>) -> String {
+    if meta.runners.is_empty() {
+        return format!(
+            "<p class=\"note\">No forest plot: {}.</p>",
+            quick_xml::escape::escape(meta.note.as_deref().unwrap_or("no runner has at least 3 slowed and 3 kept-pace cramps"))
+        );
+    }
+    let mut rows: Vec<&crate::results::MetaRunner> = meta.runners.iter().collect();
+    let left_out = rows.len().saturating_sub(MAX_FOREST_ROWS);
+    if left_out > 0 {
+        rows.sort_by(|a, b| b.weight_pct.unwrap_or(0.0).total_cmp(&a.weight_pct.unwrap_or(0.0)));
+        rows.truncate(MAX_FOREST_ROWS);
+        rows.sort_by(|a, b| a.runner.cmp(&b.runner));
+    }
+    let re = match (meta.duration_ratio, meta.ci_low, meta.ci_high) {
+        (Some(r), Some(lo), Some(hi)) => Some((r, lo, hi)),
+        _ => None,
+    };
+    let pi = meta.pi_low.zip(meta.pi_high);
+    // The axis spans every estimate and interval, within 1/20 … 20.
+    let mut span: Vec<f64> = rows.iter().flat_map(|r| [r.ci_low, r.ci_high, r.duration_ratio]).collect();
+    span.extend(re.iter().flat_map(|r| [r.1, r.2]));
+    span.extend(pi.iter().flat_map(|p| [p.0, p.1]));
+    span.extend(pooled.iter().flat_map(|p| [p.1, p.2]));
+    span.push(1.0);
+    let finite: Vec<f64> = span.into_iter().filter(|v| v.is_finite() && *v > 0.0).collect();
+    let lo = finite.iter().copied().fold(1.0, f64::min).max(0.05) / 1.15;
+    let hi = finite.iter().copied().fold(1.0, f64::max).min(20.0) * 1.15;
+    let clamp = |v: f64| v.clamp(lo, hi);
+    let n = rows.len();
+    // Rows from the top: runners 0…n−1, then a gap, the pooled diamond,
+    // the random-effects diamond and the prediction interval.
+    let y_of = |i: usize| -(i as f64);
+    let y_pooled = -(n as f64) - 0.8;
+    let y_re = y_pooled - 1.0;
+    let y_pi = y_re - 0.8;
+    let height = 90 + 24 * (n as u32 + 4);
+    let names: Vec<String> = rows.iter().map(|r| r.runner.clone()).collect();
+    let note = (left_out > 0).then(|| {
+        format!("{left_out} runners with the least weight are not drawn; all are in the runners table and the JSON")
+    });
+    svg((900, height), |root| {
+        with_note(root, note.as_deref(), |root| {
+            let mut chart = ChartBuilder::on(root)
+                .caption(
+                    "Each runner's duration ratio, slowed ÷ kept pace (95 % CI; square area = weight)",
+                    (FONT, 18),
+                )
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(200)
+                .build_cartesian_2d(
+                    (lo..hi).log_scale().with_key_points(
+                        [0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0]
+                            .into_iter()
+                            .filter(|k| (lo..=hi).contains(k))
+                            .collect::<Vec<f64>>(),
+                    ),
+                    (y_pi - 0.7)..0.7,
+                )?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(0)
+                .light_line_style(RGBColor(242, 242, 242))
+                .x_desc("duration ratio (log scale; < 1: slowed cramps shorter)")
+                .x_label_formatter(&|x| format!("{x}"))
+                .draw()?;
+            // Row labels, drawn as text beside the plotting area.
+            let label_style = (FONT, 13).into_font().color(&BLACK.mix(0.85));
+            let mut labels: Vec<(String, f64)> =
+                names.iter().enumerate().map(|(i, n)| (n.clone(), y_of(i))).collect();
+            if pooled.is_some() {
+                labels.push(("pooled (one stage)".into(), y_pooled));
+            }
+            if re.is_some() {
+                labels.push(("average runner (random effects)".into(), y_re));
+            }
+            if pi.is_some() {
+                labels.push(("a new runner (95 % prediction)".into(), y_pi));
+            }
+            for (text, y) in labels {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((lo, y)) + Text::new(text, (-196, -7), label_style.clone()),
+                ))?;
+            }
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(1.0, 0.7), (1.0, y_pi - 0.7)],
+                BLACK.mix(0.5).stroke_width(1),
+            )))?;
+            let max_w = rows.iter().filter_map(|r| r.weight_pct).fold(0.0, f64::max);
+            for (i, r) in rows.iter().enumerate() {
+                let y = y_of(i);
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(clamp(r.ci_low), y), (clamp(r.ci_high), y)],
+                    BLACK.mix(0.8).stroke_width(1),
+                )))?;
+                let share = match (r.weight_pct, max_w > 0.0) {
+                    (Some(w), true) => (w / max_w).sqrt(),
+                    _ => 0.5,
+                };
+                let half = (2.0 + 7.0 * share).round() as i32;
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((clamp(r.duration_ratio), y))
+                        + Rectangle::new([(-half, -half), (half, half)], SLOWED.filled()),
+                ))?;
+            }
+            let diamond = |(r, lo_, hi_): (f64, f64, f64), y: f64| {
+                Polygon::new(
+                    vec![(clamp(lo_), y), (clamp(r), y + 0.32), (clamp(hi_), y), (clamp(r), y - 0.32)],
+                    KEPT_PACE.filled(),
+                )
+            };
+            if let Some(p) = pooled {
+                chart.draw_series(std::iter::once(diamond(p, y_pooled)))?;
+            }
+            if let Some(m) = re {
+                chart.draw_series(std::iter::once(diamond(m, y_re)))?;
+            }
+            if let Some((a, b)) = pi {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(clamp(a), y_pi), (clamp(b), y_pi)],
+                    KEPT_PACE.stroke_width(3),
+                )))?;
+                for x in [a, b] {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(clamp(x), y_pi - 0.2), (clamp(x), y_pi + 0.2)],
+                        KEPT_PACE.stroke_width(2),
+                    )))?;
+                }
+            }
+            Ok(())
+        })
+    })
+}
+
+#[cfg(test)]
+mod forest_tests {
+    use super::*;
+    use crate::results::{MetaResult, MetaRunner};
+
+    fn meta(k: usize) -> MetaResult {
+        MetaResult {
+            k,
+            duration_ratio: Some(0.6),
+            ci_low: Some(0.45),
+            ci_high: Some(0.8),
+            pi_low: Some(0.3),
+            pi_high: Some(1.2),
+            runners: (0..k)
+                .map(|i| MetaRunner {
+                    runner: format!("<r{i}>"),
+                    slowed: 5,
+                    kept_pace: 5,
+                    duration_ratio: 0.5 + 0.05 * i as f64,
+                    ci_low: 0.2,
+                    ci_high: 1.5,
+                    se_log: 0.4,
+                    weight_pct: Some(100.0 / k as f64),
+                })
+                .collect(),
+            ..MetaResult::default()
+        }
+    }
+
+    #[test]
+    fn the_forest_plot_draws_a_square_per_runner_two_diamonds_and_the_prediction_interval() {
+        let svg = forest_plot(&meta(5), Some((0.62, 0.5, 0.77)));
+        assert!(svg.starts_with("<svg"), "{svg}");
+        // plotters writes a filled square marker as a <rect>, a diamond as
+        // a <polygon>; runner names are escaped text.
+        assert_eq!(svg.matches("<polygon").count(), 2, "{svg}");
+        assert!(svg.matches("<rect").count() >= 5);
+        assert!(svg.contains("&lt;r4&gt;") && !svg.contains("<r4>"));
+        assert!(svg.contains("a new runner (95 % prediction)"));
+    }
+
+    #[test]
+    fn without_runners_in_the_meta_analysis_the_plot_is_a_note_saying_why() {
+        let mut m = meta(0);
+        m.note = Some("at least 3 runners are needed".into());
+        let html = forest_plot(&m, None);
+        assert!(html.starts_with("<p class=\"note\">No forest plot: at least 3 runners"), "{html}");
+    }
+
+    #[test]
+    fn with_very_many_runners_the_lightest_are_left_out_and_a_note_says_so() {
+        let svg = forest_plot(&meta(MAX_FOREST_ROWS + 7), None);
+        assert!(svg.contains("7 runners with the least weight are not drawn"), "{svg}");
+    }
+}

@@ -68,20 +68,89 @@ impl Exporter for Html {
     fn render(&self, b: &Batch) -> Vec<u8> {
         let mut s = head("cramplab: did slowing down go with shorter cramps?");
         verdict_section(&mut s, b);
-        durations_section(&mut s, b);
-        dose_section(&mut s, b);
-        panels_section(
-            &mut s,
-            &b.cramps,
-            b,
-            "cramps",
-            "4. Every cramp, minute by minute",
-        );
-        runs_section(&mut s, b, "5. Runs");
+        if let Some(cohort) = &b.cohort {
+            cohort_sections(&mut s, b, cohort);
+        }
+        // A `pool` batch holds no cramps or files: only its comparisons.
+        if !b.cramps.is_empty() || b.cohort.is_none() {
+            durations_section(&mut s, b);
+            dose_section(&mut s, b);
+            panels_section(
+                &mut s,
+                &b.cramps,
+                b,
+                "cramps",
+                "4. Every cramp, minute by minute",
+            );
+        }
+        if !b.files.is_empty() || b.cohort.is_none() {
+            runs_section(&mut s, b, "5. Runs");
+        }
         method_section(&mut s, b);
         s.push_str("</body></html>\n");
         s.into_bytes()
     }
+}
+
+/// A cohort's runners table, the between-runner line and the forest plot
+/// (docs/METHOD.md §5), after the pooled verdict.
+fn cohort_sections(s: &mut String, b: &Batch, cohort: &crate::results::Cohort) {
+    let c = &b.comparison;
+    s.push_str("<section id=\"runners\"><h2>1a. Runners</h2>\n");
+    let _ = writeln!(
+        s,
+        "<p>Pooled over {} of {} runners, each compared only with themselves (strata: runner × \
+         severity); left out: {} cramps without severity (see the sensitivity analysis \
+         \"missing severity as strata\") and {} in a runner's stratum without the other \
+         response. The pooled ratio averages the runners' own ratios, weighted by the \
+         slowed–kept pairs each contributes; the prediction interval below, not this ratio, \
+         describes a typical runner.</p>",
+        c.runners_contributing.unwrap_or(0),
+        cohort.runners.len(),
+        c.left_out_no_severity.unwrap_or(0),
+        c.not_contributing.unwrap_or(0),
+    );
+    s.push_str(
+        "<p>Each runner's own comparison, exactly as <code>analyze</code> on that runner alone.</p>\n\
+         <table><tr><th>runner</th><th>activities</th><th>cramps</th><th>slowed</th><th>kept pace</th>\
+         <th>ratio</th><th>95 % CI</th><th>T %</th><th>verdict</th></tr>\n",
+    );
+    for r in &cohort.runners {
+        let rc = &r.comparison;
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            escape(&r.runner),
+            r.activities,
+            r.cramps,
+            rc.n_group,
+            rc.n_reference,
+            num(rc.duration_ratio, 2),
+            match (rc.ci_low, rc.ci_high) {
+                (Some(lo), Some(hi)) => escape(&text::range(lo, hi, 2)),
+                _ => String::new(),
+            },
+            num(r.threshold_pct, 1),
+            escape(text::verdict(rc.verdict)),
+        );
+    }
+    s.push_str("</table>\n</section>\n<section id=\"between\"><h2>1b. Between runners</h2>\n");
+    let _ = writeln!(
+        s,
+        "<p>{}</p>",
+        escape(&super::cohort_text::meta_line(&cohort.meta))
+    );
+    let pooled = match (c.duration_ratio, c.ci_low, c.ci_high) {
+        (Some(r), Some(lo), Some(hi)) => Some((r, lo, hi)),
+        _ => None,
+    };
+    let _ = writeln!(
+        s,
+        "<figure id=\"forest\">{}</figure>",
+        charts::forest_plot(&cohort.meta, pooled)
+    );
+    s.push_str("</section>\n");
 }
 
 fn comparison_row(s: &mut String, name: &str, c: &Comparison) {
