@@ -150,3 +150,52 @@ fn the_batch_report_renders_in_headless_chromium_with_charts_and_no_errors() {
         "the page is nearly blank: {non_white} non-white pixels"
     );
 }
+
+/// The cohort report (docs/METHOD.md §5) in the browser: the runners table
+/// and the forest plot are there, and the screenshot of the plot shows its
+/// orange runner squares and blue diamonds.
+#[test]
+fn the_cohort_report_renders_its_forest_plot_in_headless_chromium() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let page_path = dir.path().join("cohort.html");
+    let (page, json) = analyze_html(
+        &[],
+        &page_path,
+        &["--cohort", root().join("sample-data/cohort").to_str().expect("UTF-8 path")],
+    );
+    let k = json["meta"]["k"].as_u64().expect("meta.k");
+    assert!(k >= 3, "the bundled cohort has a meta-analysis: k = {k}");
+    assert!(page.contains("id=\"forest\""));
+    let url = format!("file://{}", page_path.display());
+    let profile = dir.path().join("profile");
+    let o = headless(&profile)
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
+        .arg(&url)
+        .output()
+        .expect("chromium runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let dom = String::from_utf8_lossy(&o.stdout);
+    for id in ["verdict", "runners", "between", "forest", "method"] {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "section {id} in the DOM");
+    }
+    // Only the forest plot, as its own page, so its pixels are counted.
+    let start = page.find("<figure id=\"forest\">").expect("forest figure") + 20;
+    let end = start + page[start..].find("</figure>").expect("figure closed");
+    let svg_path = dir.path().join("forest.svg");
+    std::fs::write(&svg_path, &page[start..end]).expect("svg written");
+    let png_path = dir.path().join("forest.png");
+    let o = headless(&profile)
+        .arg(format!("--screenshot={}", png_path.display()))
+        .arg("--window-size=920,900")
+        .arg(format!("file://{}", svg_path.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (_, _, pixels) = decode_rgb(&png_path);
+    let near = |p: &[u8; 3], c: [u8; 3]| p.iter().zip(c).all(|(a, b)| a.abs_diff(b) < 12);
+    let orange = pixels.iter().filter(|p| near(p, [230, 85, 13])).count();
+    let blue = pixels.iter().filter(|p| near(p, [31, 119, 180])).count();
+    eprintln!("forest plot: {orange} orange, {blue} blue pixels");
+    assert!(orange >= 25 * k as usize, "runner squares drawn: {orange} px for {k} runners");
+    assert!(blue >= 500, "diamonds and prediction interval drawn: {blue} px");
+}
