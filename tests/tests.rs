@@ -20,5 +20,6 @@ mod oracle_fit;
 mod oracle_gpx;
 mod oracle_tcx;
 mod simulate;
+mod simulate_cohort;
 mod tables;
 mod xml_corpus;

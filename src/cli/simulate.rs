@@ -1,6 +1,7 @@
 //! `cramplab simulate`: write a simulated history (activity files,
 //! `cramps.csv`, `truth.json`) with a planted effect, to test the analysis
-//! against a known answer.
+//! against a known answer; with `--runners N`, a cohort of N such
+//! histories, one folder per runner.
 
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -26,7 +27,8 @@ pub struct SimulateArgs {
     /// Output folder; created, and it must be empty unless --force.
     #[arg(long)]
     pub out: PathBuf,
-    /// Number of runs.
+    /// Number of runs (with --runners: the typical number per runner; each
+    /// runner draws 0.6–1.4 times this).
     #[arg(long, default_value_t = Params::default().runs)]
     pub runs: usize,
     /// Seed: the same seed writes byte-identical files.
@@ -52,6 +54,19 @@ pub struct SimulateArgs {
     /// Cramps per hour of running before the late-run and pace factors.
     #[arg(long, value_name = "PER_HOUR", default_value_t = Params::default().cramps.rate_per_hour)]
     pub cramp_rate: f64,
+    /// Simulate a cohort of N runners who differ (cramp rate and duration,
+    /// readiness to slow, devices, tagging): one folder per runner
+    /// (`runner01/`, …) plus a top-level truth.json.
+    #[arg(long, value_name = "N")]
+    pub runners: Option<usize>,
+    /// With --runners: SD of the runners' log true ratios (each runner's
+    /// ratio is exp(N(ln effect, S))).
+    #[arg(long, value_name = "S", default_value_t = 0.0, requires = "runners")]
+    pub effect_sd: f64,
+    /// With --runners: runners who tend to slow have shorter cramps
+    /// whatever they do (runner-level confounding).
+    #[arg(long, requires = "runners")]
+    pub confound_runners: bool,
     /// Print only errors (no summary of what was written).
     #[arg(long, short)]
     pub quiet: bool,
@@ -68,6 +83,9 @@ pub fn run(cfg: &SimulateArgs) -> anyhow::Result<Status> {
         ..Params::default()
     };
     params.cramps.rate_per_hour = cfg.cramp_rate;
+    if let Some(runners) = cfg.runners {
+        return run_cohort(cfg, runners, params);
+    }
     let sim = simulate::generate(&params, cfg.seed)?;
     let written = simulate::write_dir(&sim, &cfg.out, cfg.force)?;
     if cfg.quiet {
@@ -94,6 +112,41 @@ pub fn run(cfg: &SimulateArgs) -> anyhow::Result<Status> {
         r.walked,
         r.stopped,
         cfg.effect
+    );
+    Ok(Status::Ok)
+}
+
+/// `simulate --runners N`.
+fn run_cohort(cfg: &SimulateArgs, runners: usize, base: Params) -> anyhow::Result<Status> {
+    let mut cp = simulate::cohort::CohortParams::new(runners, base);
+    cp.effect_sd = cfg.effect_sd;
+    cp.confound_runners = cfg.confound_runners;
+    let w = simulate::cohort::write_cohort(&cp, cfg.seed, &cfg.out, cfg.force)?;
+    if cfg.quiet {
+        return Ok(Status::Ok);
+    }
+    eprintln!(
+        "cramplab: wrote {} runners ({} files) to {}; truth.json lists each runner's true parameters",
+        w.runners.len(),
+        w.paths.len(),
+        cfg.out.display()
+    );
+    for r in &w.runners {
+        let t = &r.traits;
+        eprintln!(
+            "cramplab: {}: {} runs, {} cramps, {} tagged; true ratio {}, median cramp {} s, slows {:.0} %",
+            t.name,
+            t.runs,
+            r.cramps_total,
+            r.tagged_total,
+            t.true_ratio,
+            t.duration_median_s,
+            100.0 * t.slowing_propensity
+        );
+    }
+    eprintln!(
+        "cramplab: {} club runs overlap other runners' runs",
+        w.club_runs.len()
     );
     Ok(Status::Ok)
 }

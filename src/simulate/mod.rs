@@ -23,6 +23,7 @@
 //! # Ok::<(), cramplab::simulate::SimError>(())
 //! ```
 
+pub mod cohort;
 pub mod course;
 pub mod cramps;
 pub mod fit;
@@ -578,6 +579,42 @@ fn calendar(rng: &mut SimRng, p: &Params) -> Result<Vec<Slot>, SimError> {
     Ok(out)
 }
 
+/// Shortest time between the starts of two runs of one runner when a run
+/// is moved onto a club run: longer than any simulated run, so the moved
+/// run never overlaps the runner's own runs.
+const CLUB_MIN_GAP_S: i64 = 6 * 3600;
+
+/// Move the run nearest in time to `club` onto it, provided it then stays
+/// at least [`CLUB_MIN_GAP_S`] from its neighbours; otherwise try the next
+/// nearest, and when none fits the runner misses that club run.
+fn join_club(slots: &mut [Slot], club: &ClubStart) -> Result<(), SimError> {
+    let t = club.start_utc.timestamp();
+    let mut order: Vec<usize> = (0..slots.len()).collect();
+    order.sort_by_key(|&i| ((slots[i].start_utc.timestamp() - t).abs(), i));
+    for i in order {
+        let prev_ok = i == 0 || t - slots[i - 1].start_utc.timestamp() >= CLUB_MIN_GAP_S;
+        let next_ok =
+            i + 1 == slots.len() || slots[i + 1].start_utc.timestamp() - t >= CLUB_MIN_GAP_S;
+        if !(prev_ok && next_ok) {
+            continue;
+        }
+        let tz: Tz = club
+            .place
+            .zone
+            .parse()
+            .map_err(|e| SimError::Param(format!("zone {:?}: {e}", club.place.zone)))?;
+        let local = club.start_utc.with_timezone(&tz);
+        slots[i] = Slot {
+            start_utc: club.start_utc,
+            offset_s: local.offset().fix().local_minus_utc(),
+            zone: club.place.zone.clone(),
+            place: club.place.clone(),
+        };
+        return Ok(());
+    }
+    Ok(())
+}
+
 /// Gzip `bytes` deterministically: no file name, mtime 0, OS "unknown".
 pub fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::GzBuilder::new()
@@ -591,9 +628,35 @@ pub fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {
 
 /// Simulate the whole history for `seed`.
 pub fn generate(p: &Params, seed: u64) -> Result<Simulation, SimError> {
+    generate_with_club(p, seed, &[])
+}
+
+/// A run with club-mates: it starts at `start_utc` from `place`, and the
+/// runner's run nearest in time to it is moved there (see
+/// [`cohort`]). Club runs are what make different runners' activities
+/// overlap in time.
+#[derive(Debug, Clone)]
+pub struct ClubStart {
+    /// Start, UTC.
+    pub start_utc: DateTime<Utc>,
+    /// Where the run starts (the meeting point, give or take a few metres).
+    pub place: Place,
+}
+
+/// [`generate`], with some runs moved onto club runs. With no club runs
+/// this is exactly [`generate`]: the moves draw nothing from the random
+/// streams, so the rest of the history is the same with or without them.
+pub fn generate_with_club(
+    p: &Params,
+    seed: u64,
+    club: &[ClubStart],
+) -> Result<Simulation, SimError> {
     p.validate()?;
     let mut master = sub_rng(seed, 0);
-    let slots = calendar(&mut master, p)?;
+    let mut slots = calendar(&mut master, p)?;
+    for c in club {
+        join_club(&mut slots, c)?;
+    }
     let mut formats: Vec<FileFormat> = format_counts(p)
         .into_iter()
         .flat_map(|(f, n)| std::iter::repeat_n(f, n))
@@ -743,39 +806,68 @@ fn simulate_run(
     Ok(run)
 }
 
-/// Names a previous simulation wrote into `dir`, from its `truth.json`.
-fn previous_outputs(dir: &Path) -> Vec<String> {
+/// Names a previous simulation wrote into `dir`, from its `truth.json`:
+/// files, and (for a cohort) runner folders.
+fn previous_outputs(dir: &Path) -> (Vec<String>, Vec<String>) {
     let Ok(text) = std::fs::read_to_string(dir.join("truth.json")) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     if doc["generator"] != truth::GENERATOR {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
-    let mut names: Vec<String> = doc["runs"]
-        .as_array()
-        .map(|runs| {
-            runs.iter()
-                .filter_map(|r| r["file"].as_str())
-                // Only plain names: never follow a path out of `dir`.
-                .filter(|f| !f.contains(['/', '\\']) && !f.starts_with('.'))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    // Only plain names: never follow a path out of `dir`.
+    let plain = |f: &&str| !f.contains(['/', '\\']) && !f.starts_with('.') && !f.is_empty();
+    let listed = |key: &str, field: &str| -> Vec<String> {
+        doc[key]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|r| r[field].as_str())
+                    .filter(plain)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut names = listed("runs", "file");
     names.push("cramps.csv".into());
     names.push("truth.json".into());
-    names
+    (names, listed("runners", "name"))
 }
 
-/// Write the simulation into `dir` (created if missing). `dir` must be
-/// empty unless `force`; with `force`, the files a previous simulation
-/// listed in its `truth.json` are removed first and other files are left
-/// alone (same-named ones are replaced). Each file is written to a
-/// temporary name and renamed, so none is ever half-written.
-pub fn write_dir(sim: &Simulation, dir: &Path, force: bool) -> Result<Vec<PathBuf>, SimError> {
+/// Remove what a previous simulation listed in `dir`'s `truth.json`: its
+/// files, and each listed runner folder's own previous outputs (the folder
+/// itself too once it is empty). Other files are left alone.
+fn remove_previous(dir: &Path) -> Result<(), SimError> {
+    let io = |path: &Path, source| SimError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let (files, runners) = previous_outputs(dir);
+    for name in runners {
+        let sub = dir.join(&name);
+        if sub.is_dir() {
+            remove_previous(&sub)?;
+            // Left in place when something else is in it.
+            let _ = std::fs::remove_dir(&sub);
+        }
+    }
+    for name in files {
+        let path = dir.join(&name);
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Create `dir` if missing; it must be empty unless `force`, and with
+/// `force` a previous simulation's outputs are removed from it.
+fn prepare_dir(dir: &Path, force: bool) -> Result<(), SimError> {
     let io = |path: &Path, source| SimError::Io {
         path: path.display().to_string(),
         source,
@@ -789,22 +881,36 @@ pub fn write_dir(sim: &Simulation, dir: &Path, force: bool) -> Result<Vec<PathBu
         if !force {
             return Err(SimError::NotEmpty(dir.display().to_string()));
         }
-        for name in previous_outputs(dir) {
-            let path = dir.join(&name);
-            if path.is_file() {
-                std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
-            }
-        }
+        remove_previous(dir)?;
     }
-    let mut written = Vec::new();
-    for (name, bytes) in sim.files() {
-        let path = dir.join(name);
-        let tmp = dir.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, bytes).map_err(|e| io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
-        written.push(path);
-    }
-    Ok(written)
+    Ok(())
+}
+
+/// Write `bytes` to `dir/name` through a temporary name and a rename, so
+/// the file is never half-written.
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, SimError> {
+    let io = |path: &Path, source| SimError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes).map_err(|e| io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
+    Ok(path)
+}
+
+/// Write the simulation into `dir` (created if missing). `dir` must be
+/// empty unless `force`; with `force`, the files a previous simulation
+/// listed in its `truth.json` are removed first and other files are left
+/// alone (same-named ones are replaced). Each file is written to a
+/// temporary name and renamed, so none is ever half-written.
+pub fn write_dir(sim: &Simulation, dir: &Path, force: bool) -> Result<Vec<PathBuf>, SimError> {
+    prepare_dir(dir, force)?;
+    sim.files()
+        .into_iter()
+        .map(|(name, bytes)| write_atomic(dir, name, bytes))
+        .collect()
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ fn r(x: f64, d: i32) -> f64 {
     if v == 0.0 { 0.0 } else { v } // no "-0.0"
 }
 
-fn utc(unix_s: i64) -> String {
+pub(crate) fn utc(unix_s: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix_s, 0)
         .expect("simulated times are valid")
         .to_rfc3339_opts(SecondsFormat::Secs, true)
