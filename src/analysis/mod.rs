@@ -18,6 +18,10 @@ pub mod threshold;
 pub mod verdict;
 
 #[cfg(test)]
+mod calibration_cohort_sim;
+#[cfg(test)]
+mod calibration_cohort_tests;
+#[cfg(test)]
 mod calibration_sim;
 #[cfg(test)]
 mod calibration_tests;
