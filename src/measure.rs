@@ -266,6 +266,7 @@ pub(crate) fn finish_cramps(
             flags.extend(response::not_running_before(&m.obs, &cfg.response));
             let t = &m.tag;
             CrampResult {
+                runner: None,
                 cramp_id: 0,
                 file: r.file.path.clone(),
                 start_utc: t.onset_utc,

@@ -32,6 +32,9 @@ pub enum FileStatus {
 /// One row of `files[]` / the `run_summary` table.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileResult {
+    /// The runner this belongs to, in a cohort (`None` for one runner).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
     /// Display path (an activity of a multisport file gets `#n`).
     pub path: String,
     /// ok, error or skipped.
@@ -64,6 +67,9 @@ pub struct FileResult {
 /// One analysed cramp (`cramps[]` / the `cramp_results` table).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CrampResult {
+    /// The runner this belongs to, in a cohort (`None` for one runner).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
     /// 1-based, in path then onset order.
     pub cramp_id: usize,
     /// The activity's display path.
@@ -191,6 +197,7 @@ impl FileResult {
     /// says otherwise.
     pub fn of_activity(path: String, act: &Activity) -> FileResult {
         FileResult {
+            runner: None,
             path,
             status: FileStatus::Ok,
             error: None,
@@ -219,6 +226,7 @@ impl FileResult {
 
     fn unread(path: String, status: FileStatus, why: String) -> FileResult {
         FileResult {
+            runner: None,
             path,
             status,
             error: Some(why),
