@@ -157,11 +157,21 @@ fn the_batch_report_renders_in_headless_chromium_with_charts_and_no_errors() {
 #[test]
 fn the_cohort_report_renders_its_forest_plot_in_headless_chromium() {
     let dir = tempfile::tempdir().expect("tempdir");
+    // Six simulated runners with enough cramps for a meta-analysis (the
+    // bundled sample cohort has realistic, fewer tags).
+    let cohort = dir.path().join("club");
+    Command::cargo_bin("cramplab")
+        .expect("the binary is built by cargo test")
+        .args(["simulate", "--runners", "6", "--runs", "12", "--seed", "5"])
+        .args(["--effect", "0.6", "--cramp-rate", "2", "--quiet", "--out"])
+        .arg(&cohort)
+        .assert()
+        .success();
     let page_path = dir.path().join("cohort.html");
     let (page, json) = analyze_html(
         &[],
         &page_path,
-        &["--cohort", root().join("sample-data/cohort").to_str().expect("UTF-8 path")],
+        &["--cohort", cohort.to_str().expect("UTF-8 path")],
     );
     let k = json["meta"]["k"].as_u64().expect("meta.k");
     assert!(k >= 3, "the bundled cohort has a meta-analysis: k = {k}");
