@@ -322,7 +322,9 @@ pub fn apply(batch: &mut crate::results::Batch, key: &str) {
     let runner = |r: &Option<String>| r.as_deref().and_then(|n| ps.runner(n)).map(str::to_string);
     for f in &mut batch.files {
         let who = f.runner.clone().unwrap_or_default();
-        f.path = ps.file(&who, &f.path).unwrap_or_else(|| WITHHELD.to_string());
+        f.path = ps
+            .file(&who, &f.path)
+            .unwrap_or_else(|| WITHHELD.to_string());
         f.runner = runner(&f.runner);
         if f.error.is_some() {
             f.error = Some(WITHHELD.to_string());
@@ -332,7 +334,9 @@ pub fn apply(batch: &mut crate::results::Batch, key: &str) {
     }
     for c in &mut batch.cramps {
         let who = c.runner.clone().unwrap_or_default();
-        c.file = ps.file(&who, &c.file).unwrap_or_else(|| WITHHELD.to_string());
+        c.file = ps
+            .file(&who, &c.file)
+            .unwrap_or_else(|| WITHHELD.to_string());
         c.runner = runner(&c.runner);
         c.muscle = None;
         c.note = None;
@@ -344,9 +348,9 @@ pub fn apply(batch: &mut crate::results::Batch, key: &str) {
     batch
         .files
         .sort_by(|a, b| (&a.runner, &a.path).cmp(&(&b.runner, &b.path)));
-    batch.cramps.sort_by(|a, b| {
-        (&a.runner, &a.file, a.start_utc).cmp(&(&b.runner, &b.file, b.start_utc))
-    });
+    batch
+        .cramps
+        .sort_by(|a, b| (&a.runner, &a.file, a.start_utc).cmp(&(&b.runner, &b.file, b.start_utc)));
     for (i, c) in batch.cramps.iter_mut().enumerate() {
         c.cramp_id = i + 1;
     }

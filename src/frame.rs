@@ -1442,7 +1442,13 @@ pub fn runner_summary(batch: &Batch) -> PolarsResult<DataFrame> {
         runners.iter().map(|r| g(r) as u32).collect()
     };
     let columns = vec![
-        col("runner", runners.iter().map(|r| r.runner.clone()).collect::<Vec<String>>()),
+        col(
+            "runner",
+            runners
+                .iter()
+                .map(|r| r.runner.clone())
+                .collect::<Vec<String>>(),
+        ),
         col("files", u(&|r| r.files)),
         col("activities", u(&|r| r.activities)),
         col("cramps", u(&|r| r.cramps)),
@@ -1457,15 +1463,24 @@ pub fn runner_summary(batch: &Batch) -> PolarsResult<DataFrame> {
         col("p_value", f(&|r| r.comparison.p_value)),
         col(
             "verdict",
-            runners.iter().map(|r| serde_name(&r.comparison.verdict)).collect::<Vec<String>>(),
+            runners
+                .iter()
+                .map(|r| serde_name(&r.comparison.verdict))
+                .collect::<Vec<String>>(),
         ),
         col(
             "in_meta",
-            runners.iter().map(|r| in_meta(&r.runner).is_some()).collect::<Vec<bool>>(),
+            runners
+                .iter()
+                .map(|r| in_meta(&r.runner).is_some())
+                .collect::<Vec<bool>>(),
         ),
         col(
             "meta_se_log",
-            runners.iter().map(|r| in_meta(&r.runner).map(|m| m.se_log)).collect::<Vec<Option<f64>>>(),
+            runners
+                .iter()
+                .map(|r| in_meta(&r.runner).map(|m| m.se_log))
+                .collect::<Vec<Option<f64>>>(),
         ),
         col(
             "meta_weight_pct",

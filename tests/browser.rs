@@ -186,7 +186,10 @@ fn the_cohort_report_renders_its_forest_plot_in_headless_chromium() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let dom = String::from_utf8_lossy(&o.stdout);
     for id in ["verdict", "runners", "between", "forest", "method"] {
-        assert!(dom.contains(&format!("id=\"{id}\"")), "section {id} in the DOM");
+        assert!(
+            dom.contains(&format!("id=\"{id}\"")),
+            "section {id} in the DOM"
+        );
     }
     // Only the forest plot, as its own page, so its pixels are counted.
     let start = page.find("<figure id=\"forest\">").expect("forest figure") + 20;
@@ -206,6 +209,12 @@ fn the_cohort_report_renders_its_forest_plot_in_headless_chromium() {
     let orange = pixels.iter().filter(|p| near(p, [230, 85, 13])).count();
     let blue = pixels.iter().filter(|p| near(p, [31, 119, 180])).count();
     eprintln!("forest plot: {orange} orange, {blue} blue pixels");
-    assert!(orange >= 25 * k as usize, "runner squares drawn: {orange} px for {k} runners");
-    assert!(blue >= 500, "diamonds and prediction interval drawn: {blue} px");
+    assert!(
+        orange >= 25 * k as usize,
+        "runner squares drawn: {orange} px for {k} runners"
+    );
+    assert!(
+        blue >= 500,
+        "diamonds and prediction interval drawn: {blue} px"
+    );
 }

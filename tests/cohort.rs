@@ -60,7 +60,13 @@ fn runner_dirs(cohort: &Path) -> Vec<PathBuf> {
 fn a_runners_own_result_in_a_cohort_is_identical_to_analyze_on_that_runner_alone() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let cohort = simulated_cohort(tmp.path());
-    let all = json_of(cramplab().args(["analyze", "--json"]).args(FAST_STATS).arg("--cohort").arg(&cohort));
+    let all = json_of(
+        cramplab()
+            .args(["analyze", "--json"])
+            .args(FAST_STATS)
+            .arg("--cohort")
+            .arg(&cohort),
+    );
     let runners = all["runners"].as_array().expect("runners[]");
     let dirs = runner_dirs(&cohort);
     assert_eq!(runners.len(), dirs.len());
@@ -68,7 +74,12 @@ fn a_runners_own_result_in_a_cohort_is_identical_to_analyze_on_that_runner_alone
     for (r, dir) in runners.iter().zip(&dirs) {
         let name = dir.file_name().unwrap().to_str().unwrap();
         assert_eq!(r["runner"], name);
-        let alone = json_of(cramplab().args(["analyze", "--json"]).args(FAST_STATS).arg(dir));
+        let alone = json_of(
+            cramplab()
+                .args(["analyze", "--json"])
+                .args(FAST_STATS)
+                .arg(dir),
+        );
         assert_eq!(r["comparison"], alone["comparison"], "runner {name}");
         let files: Vec<Value> = all["files"]
             .as_array()
@@ -110,13 +121,20 @@ fn club_mates_runs_are_never_duplicates_and_a_tag_without_file_stays_with_its_ru
     let tmp = tempfile::tempdir().expect("tempdir");
     let cohort = tmp.path().join("club");
     let start = {
-        let v = json_of(cramplab().args(["inspect", "--json"]).arg(corpus().join(RUN)));
+        let v = json_of(
+            cramplab()
+                .args(["inspect", "--json"])
+                .arg(corpus().join(RUN)),
+        );
         v[0]["start_utc"].as_str().expect("a start").to_string()
     };
     let t0 = chrono::DateTime::parse_from_rfc3339(&start).expect("RFC 3339");
     let at = |min: i64| (t0 + chrono::Duration::minutes(min)).to_rfc3339();
     for (runner, tags) in [
-        ("alice", format!("file,start,end,severity\n,{},,2\n", at(20))),
+        (
+            "alice",
+            format!("file,start,end,severity\n,{},,2\n", at(20)),
+        ),
         ("bob", "file,start,end,severity\n".to_string()),
     ] {
         let d = cohort.join(runner);
@@ -124,7 +142,13 @@ fn club_mates_runs_are_never_duplicates_and_a_tag_without_file_stays_with_its_ru
         fs::copy(corpus().join(RUN), d.join("morning.fit")).unwrap();
         fs::write(d.join("cramps.csv"), tags).unwrap();
     }
-    let v = json_of(cramplab().args(["analyze", "--json"]).args(FAST_STATS).arg("--cohort").arg(&cohort));
+    let v = json_of(
+        cramplab()
+            .args(["analyze", "--json"])
+            .args(FAST_STATS)
+            .arg("--cohort")
+            .arg(&cohort),
+    );
     let files = v["files"].as_array().unwrap();
     assert_eq!(files.len(), 2);
     assert!(files.iter().all(|f| f["status"] == "ok"), "{files:?}");
@@ -165,7 +189,10 @@ fn a_runner_named_twice_an_empty_runner_and_bad_manifest_paths_are_refused_by_na
         &["runners.csv", "nowhere"],
     );
     fs::write(&m, "runner,path\nalice,c/alice\nerin,c/alice/run.fit\n").unwrap();
-    fails_with(cramplab().args(["analyze", "--runners"]).arg(&m), &["runners.csv", "alice", "erin"]);
+    fails_with(
+        cramplab().args(["analyze", "--runners"]).arg(&m),
+        &["runners.csv", "alice", "erin"],
+    );
 }
 
 #[test]
@@ -179,12 +206,27 @@ fn a_manifest_names_runners_whose_files_live_anywhere() {
     }
     let m = tmp.path().join("runners.csv");
     fs::write(&m, manifest).unwrap();
-    let by_dir = json_of(cramplab().args(["analyze", "--json"]).args(FAST_STATS).arg("--cohort").arg(&cohort));
-    let by_manifest = json_of(cramplab().args(["analyze", "--json"]).args(FAST_STATS).arg("--runners").arg(&m));
+    let by_dir = json_of(
+        cramplab()
+            .args(["analyze", "--json"])
+            .args(FAST_STATS)
+            .arg("--cohort")
+            .arg(&cohort),
+    );
+    let by_manifest = json_of(
+        cramplab()
+            .args(["analyze", "--json"])
+            .args(FAST_STATS)
+            .arg("--runners")
+            .arg(&m),
+    );
     // Runner names sort the same way (runner01… and athlete0…), so the
     // pooled analysis sees the same runners in the same order.
     assert_eq!(by_dir["comparison"], by_manifest["comparison"]);
-    assert_eq!(by_dir["meta"]["duration_ratio"], by_manifest["meta"]["duration_ratio"]);
+    assert_eq!(
+        by_dir["meta"]["duration_ratio"],
+        by_manifest["meta"]["duration_ratio"]
+    );
 }
 
 #[test]
@@ -207,9 +249,19 @@ fn pool_over_the_cohort_tables_gives_the_same_comparison_and_meta_as_analyze_coh
     assert!(csv.join("runner_summary.csv").is_file());
     // The tables hold cramps, not the placebo moments or the thresholds of
     // runs without cramps: those two numbers are `null` in `pool`.
-    let comparison = |v: &Value| without(&v["comparison"], &["threshold_pct", "placebo_slowed_pct"]);
-    for table in [csv.join("cramp_results.csv"), parquet.join("cramp_results.parquet")] {
-        let pooled = json_of(cramplab().arg("pool").args(FAST_STATS).arg("--json").arg(&table));
+    let comparison =
+        |v: &Value| without(&v["comparison"], &["threshold_pct", "placebo_slowed_pct"]);
+    for table in [
+        csv.join("cramp_results.csv"),
+        parquet.join("cramp_results.parquet"),
+    ] {
+        let pooled = json_of(
+            cramplab()
+                .arg("pool")
+                .args(FAST_STATS)
+                .arg("--json")
+                .arg(&table),
+        );
         assert_eq!(pooled["comparison"]["threshold_pct"], Value::Null);
         assert_eq!(comparison(&pooled), comparison(&all), "{}", table.display());
         assert_eq!(pooled["meta"], all["meta"], "{}", table.display());
@@ -228,7 +280,13 @@ fn pool_over_the_cohort_tables_gives_the_same_comparison_and_meta_as_analyze_coh
             .code(predicates::ord::le(2));
         tables.push(out.join("cramp_results.csv"));
     }
-    let pooled = json_of(cramplab().arg("pool").args(FAST_STATS).arg("--json").args(&tables));
+    let pooled = json_of(
+        cramplab()
+            .arg("pool")
+            .args(FAST_STATS)
+            .arg("--json")
+            .args(&tables),
+    );
     assert_eq!(comparison(&pooled), comparison(&all));
     assert_eq!(pooled["meta"], all["meta"]);
 }
@@ -237,7 +295,11 @@ fn pool_over_the_cohort_tables_gives_the_same_comparison_and_meta_as_analyze_coh
 fn pool_refuses_a_broken_table_by_file_and_column_and_writes_nothing() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let t = tmp.path().join("alice.csv");
-    fs::write(&t, "file,start_utc,severity\nrun.fit,2026-01-01T00:00:00Z,2\n").unwrap();
+    fs::write(
+        &t,
+        "file,start_utc,severity\nrun.fit,2026-01-01T00:00:00Z,2\n",
+    )
+    .unwrap();
     let html = tmp.path().join("pool.html");
     fails_with(
         cramplab().arg("pool").arg(&t).arg("--html").arg(&html),
@@ -251,7 +313,11 @@ fn anonymize_leaves_no_runner_name_file_name_muscle_or_note_in_any_output() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let cohort = tmp.path().join("club");
     let start = {
-        let v = json_of(cramplab().args(["inspect", "--json"]).arg(corpus().join(RUN)));
+        let v = json_of(
+            cramplab()
+                .args(["inspect", "--json"])
+                .arg(corpus().join(RUN)),
+        );
         v[0]["start_utc"].as_str().expect("a start").to_string()
     };
     let t0 = chrono::DateTime::parse_from_rfc3339(&start).expect("RFC 3339");
@@ -260,7 +326,11 @@ fn anonymize_leaves_no_runner_name_file_name_muscle_or_note_in_any_output() {
     for (i, name) in secret.iter().enumerate() {
         let d = cohort.join(name);
         fs::create_dir_all(&d).unwrap();
-        fs::copy(corpus().join(RUN), d.join(format!("{name}-hillrepeats.fit"))).unwrap();
+        fs::copy(
+            corpus().join(RUN),
+            d.join(format!("{name}-hillrepeats.fit")),
+        )
+        .unwrap();
         fs::write(
             d.join("cramps.csv"),
             format!(
@@ -304,11 +374,14 @@ fn anonymize_leaves_no_runner_name_file_name_muscle_or_note_in_any_output() {
     assert_eq!(v["runners"].as_array().unwrap().len(), 3);
     assert!(v["runners"][0]["runner"].as_str().unwrap().starts_with('R'));
     for o in &outputs {
-        for needle in secret
-            .iter()
-            .copied()
-            .chain(["hillrepeats", "gastrocnemius", "soleus", "Wolfsschanze", "club", "cramps.csv"])
-        {
+        for needle in secret.iter().copied().chain([
+            "hillrepeats",
+            "gastrocnemius",
+            "soleus",
+            "Wolfsschanze",
+            "club",
+            "cramps.csv",
+        ]) {
             assert!(!o.contains(needle), "{needle:?} appears in an output:\n{o}");
         }
     }

@@ -365,7 +365,10 @@ fn the_prediction_interval_covers_a_new_runners_ratio_at_least_88_percent_with_4
         if sigma < 1.0 {
             assert!(coverage >= 0.88, "σ {sigma}: coverage {coverage}");
         } else {
-            assert!(coverage >= 0.80, "σ {sigma}: coverage {coverage} fell below even the known 85 %");
+            assert!(
+                coverage >= 0.80,
+                "σ {sigma}: coverage {coverage} fell below even the known 85 %"
+            );
         }
     }
 }

@@ -166,10 +166,9 @@ fn select(runners: &[Vec<CrampRecord>], spec: &PooledSpec) -> Selection {
     let mut keys = Vec::new();
     let (mut ended_in_window, mut without_outcome, mut left_out_no_severity) = (0, 0, 0);
     for (runner, records) in runners.iter().enumerate() {
-        for r in records
-            .iter()
-            .filter(|r| (base.include_approx || !r.approx) && (!base.first_per_run_only || r.first_in_run))
-        {
+        for r in records.iter().filter(|r| {
+            (base.include_approx || !r.approx) && (!base.first_per_run_only || r.first_in_run)
+        }) {
             counts[response_index(r.response)] += 1;
             if r.response != base.group && r.response != base.reference {
                 continue;
@@ -212,7 +211,11 @@ fn select(runners: &[Vec<CrampRecord>], spec: &PooledSpec) -> Selection {
     let before = compared.len();
     let keep: Vec<bool> = keys
         .iter()
-        .map(|k| cells.get(k).is_some_and(|v| !v[0].is_empty() && !v[1].is_empty()))
+        .map(|k| {
+            cells
+                .get(k)
+                .is_some_and(|v| !v[0].is_empty() && !v[1].is_empty())
+        })
         .collect();
     cells.retain(|_, v| !v[0].is_empty() && !v[1].is_empty());
     let mut k = keep.iter();
@@ -297,7 +300,11 @@ fn t_interval(estimate: f64, sd: f64, c: usize, level: f64) -> Option<(f64, f64)
 }
 
 /// One pooled analysis of a cohort.
-pub fn compare_one(runners: &[Vec<CrampRecord>], spec: &PooledSpec, opts: &CompareOptions) -> Comparison {
+pub fn compare_one(
+    runners: &[Vec<CrampRecord>],
+    spec: &PooledSpec,
+    opts: &CompareOptions,
+) -> Comparison {
     let base = &spec.base;
     let sel = select(runners, spec);
     let label = base.label;
@@ -323,7 +330,11 @@ pub fn compare_one(runners: &[Vec<CrampRecord>], spec: &PooledSpec, opts: &Compa
     let duration_ratio = log_shift.and_then(|s| finite(s.exp()));
     let levels = (1.0 - opts.alpha, 1.0 - 2.0 * opts.alpha);
     let sd = log_shift.and_then(|_| {
-        runner_bootstrap_sd(&sums, opts.bootstrap_resamples, derive_seed(opts.seed, label, 11))
+        runner_bootstrap_sd(
+            &sums,
+            opts.bootstrap_resamples,
+            derive_seed(opts.seed, label, 11),
+        )
     });
     let interval = |level: f64| {
         let (lo, hi) = t_interval(log_shift?, sd?, contributing, level)?;
@@ -337,7 +348,11 @@ pub fn compare_one(runners: &[Vec<CrampRecord>], spec: &PooledSpec, opts: &Compa
         )
     });
 
-    let test = stats::van_elteren(&strata_log, opts.permutations, derive_seed(opts.seed, label, 12));
+    let test = stats::van_elteren(
+        &strata_log,
+        opts.permutations,
+        derive_seed(opts.seed, label, 12),
+    );
     let test_name = test.map(|t| {
         if t.exact {
             format!(
@@ -387,9 +402,26 @@ pub fn compare_one(runners: &[Vec<CrampRecord>], spec: &PooledSpec, opts: &Compa
     };
     let rules = opts.rules();
     let verdict = verdict::decide(&evidence, &rules);
-    let summary = verdict::summary(verdict, &evidence, &rules, base.group, base.reference, base.outcome);
-    let group_s: Vec<f64> = sel.compared.iter().filter(|c| c.in_group).map(|c| c.seconds).collect();
-    let reference_s: Vec<f64> = sel.compared.iter().filter(|c| !c.in_group).map(|c| c.seconds).collect();
+    let summary = verdict::summary(
+        verdict,
+        &evidence,
+        &rules,
+        base.group,
+        base.reference,
+        base.outcome,
+    );
+    let group_s: Vec<f64> = sel
+        .compared
+        .iter()
+        .filter(|c| c.in_group)
+        .map(|c| c.seconds)
+        .collect();
+    let reference_s: Vec<f64> = sel
+        .compared
+        .iter()
+        .filter(|c| !c.in_group)
+        .map(|c| c.seconds)
+        .collect();
 
     Comparison {
         label: label.to_string(),
@@ -489,7 +521,9 @@ pub fn between_runners(runners: &[Vec<CrampRecord>], alpha: f64) -> BetweenRunne
             .iter()
             .enumerate()
             .filter(|(_, s)| {
-                s.weight > 0.0 && s.n_group >= MIN_PER_GROUP_FOR_META && s.n_reference >= MIN_PER_GROUP_FOR_META
+                s.weight > 0.0
+                    && s.n_group >= MIN_PER_GROUP_FOR_META
+                    && s.n_reference >= MIN_PER_GROUP_FOR_META
             })
             .map(|(runner, s)| RunnerEstimate {
                 runner,
@@ -574,8 +608,12 @@ mod tests {
     fn runners_who_each_did_only_one_thing_contribute_nothing() {
         // A always slows and has short cramps; B always keeps pace and has
         // long ones: pooled without strata this is a "shorter" effect.
-        let a: Vec<CrampRecord> = (0..20).map(|i| cramp(i, Some(2), Response::Slowed, 10.0 + f64::from(i))).collect();
-        let b: Vec<CrampRecord> = (0..20).map(|i| cramp(i, Some(2), Response::KeptPace, 60.0 + f64::from(i))).collect();
+        let a: Vec<CrampRecord> = (0..20)
+            .map(|i| cramp(i, Some(2), Response::Slowed, 10.0 + f64::from(i)))
+            .collect();
+        let b: Vec<CrampRecord> = (0..20)
+            .map(|i| cramp(i, Some(2), Response::KeptPace, 60.0 + f64::from(i)))
+            .collect();
         let c = compare_one(&[a, b], &analyses()[0], &quick());
         assert_eq!(c.duration_ratio, None);
         assert_eq!((c.n_group, c.n_reference), (0, 0));
@@ -588,7 +626,9 @@ mod tests {
     fn between_runner_differences_in_scale_do_not_move_the_pooled_ratio() {
         // Twelve runners with scales from 10 s to 120 s, each with a true
         // ratio of exactly 0.6 in every pair: the pooled ratio is 0.6.
-        let runners: Vec<Vec<CrampRecord>> = (0..12).map(|k| runner(10.0 * f64::from(k + 1), 0.6, 8)).collect();
+        let runners: Vec<Vec<CrampRecord>> = (0..12)
+            .map(|k| runner(10.0 * f64::from(k + 1), 0.6, 8))
+            .collect();
         let c = compare_one(&runners, &analyses()[0], &quick());
         let ratio = c.duration_ratio.unwrap();
         assert!((ratio - 0.6).abs() < 1e-9, "{ratio}");
@@ -623,7 +663,13 @@ mod tests {
     #[test]
     fn the_runner_bootstrap_equals_recomputing_each_resample_from_copied_strata() {
         let runners: Vec<Vec<CrampRecord>> = (0..6)
-            .map(|k| runner(12.0 + 9.0 * f64::from(k), 0.5 + 0.1 * f64::from(k), 3 + k as usize))
+            .map(|k| {
+                runner(
+                    12.0 + 9.0 * f64::from(k),
+                    0.5 + 0.1 * f64::from(k),
+                    3 + k as usize,
+                )
+            })
             .collect();
         let sel = select(&runners, &analyses()[0]);
         let sums = sel.strata.per_runner(runners.len());
@@ -632,7 +678,14 @@ mod tests {
         // Brute force with the same draws.
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let by_runner: Vec<Vec<&[Vec<f64>; 4]>> = (0..runners.len())
-            .map(|r| sel.strata.cells.iter().filter(|((rr, _), _)| *rr == r).map(|(_, v)| v).collect())
+            .map(|r| {
+                sel.strata
+                    .cells
+                    .iter()
+                    .filter(|((rr, _), _)| *rr == r)
+                    .map(|(_, v)| v)
+                    .collect()
+            })
             .collect();
         let mut est = Vec::new();
         for _ in 0..b {
@@ -660,7 +713,9 @@ mod tests {
 
     #[test]
     fn runners_with_fewer_than_three_of_either_response_stay_out_of_the_meta_analysis() {
-        let mut runners: Vec<Vec<CrampRecord>> = (0..4).map(|k| runner(20.0 + 10.0 * f64::from(k), 0.6, 4)).collect();
+        let mut runners: Vec<Vec<CrampRecord>> = (0..4)
+            .map(|k| runner(20.0 + 10.0 * f64::from(k), 0.6, 4))
+            .collect();
         runners.push(runner(40.0, 0.6, 2)); // 2 slowed, 2 kept: out
         let b = between_runners(&runners, 0.05);
         assert_eq!(b.estimates.len(), 4);

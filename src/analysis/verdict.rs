@@ -229,7 +229,10 @@ pub fn summary(
     };
     let (units, same) = match e.n_runners {
         None => ("runs", "of the same severity"),
-        Some(_) => ("runners who each had both", "of the same severity and the same runner"),
+        Some(_) => (
+            "runners who each had both",
+            "of the same severity and the same runner",
+        ),
     };
     let severity_request = if e.severity_missing(rules) {
         format!(

@@ -11,10 +11,10 @@ use cramplab::align::{PlaceboOptions, RelWindow, WindowOptions};
 use cramplab::analysis::compare::CompareOptions;
 use cramplab::analysis::response::ResponseOptions;
 use cramplab::analysis::threshold::ThresholdOptions;
+use cramplab::cohort;
 use cramplab::config::Config;
 use cramplab::ingest::inputs::Inputs;
 use cramplab::output::{OutputError, OutputGuard, OutputSet};
-use cramplab::cohort;
 use cramplab::pipeline;
 use cramplab::pipeline::cohort::RunnerConfig;
 use cramplab::report::Exporter;
@@ -233,7 +233,9 @@ fn run_cohort(args: &AnalyzeArgs, cfg: &Config) -> anyhow::Result<Status> {
     // A note names a file: under --anonymize only that there were some.
     match (&args.anonymize, layout.notes.len()) {
         (_, 0) => {}
-        (Some(_), n) => eprintln!("cramplab: {n} entries of the cohort folders are not runners (names withheld: --anonymize)"),
+        (Some(_), n) => eprintln!(
+            "cramplab: {n} entries of the cohort folders are not runners (names withheld: --anonymize)"
+        ),
         (None, _) => layout.notes.iter().for_each(|n| eprintln!("cramplab: {n}")),
     }
     let runners: Vec<RunnerConfig> = layout

@@ -122,7 +122,8 @@ pub fn run(
     all.comparison = comparison;
     let between = pooled::between_runners(&per_runner, cfg.compare.alpha);
     let names: Vec<&str> = runners.iter().map(|r| r.name.as_str()).collect();
-    all.files.sort_by(|a, b| (&a.runner, &a.path).cmp(&(&b.runner, &b.path)));
+    all.files
+        .sort_by(|a, b| (&a.runner, &a.path).cmp(&(&b.runner, &b.path)));
     all.inputs.sort();
     all.inputs.dedup();
     all.cohort = Some(Cohort {
@@ -204,7 +205,11 @@ pub(crate) fn meta_result(b: &BetweenRunners, names: &[&str]) -> MetaResult {
                     "with {} runners{}, the prediction interval may be too narrow: \
                      differences between runners smaller than their own uncertainty cannot be seen",
                     m.k,
-                    if m.tau2 == 0.0 { " and no heterogeneity detected (τ² = 0)" } else { "" }
+                    if m.tau2 == 0.0 {
+                        " and no heterogeneity detected (τ² = 0)"
+                    } else {
+                        ""
+                    }
                 )
             }),
             runners,

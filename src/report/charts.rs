@@ -653,13 +653,21 @@ pub fn forest_plot(meta: &crate::results::MetaResult, pooled: Option<(f64, f64, 
     if meta.runners.is_empty() {
         return format!(
             "<p class=\"note\">No forest plot: {}.</p>",
-            quick_xml::escape::escape(meta.note.as_deref().unwrap_or("no runner has at least 3 slowed and 3 kept-pace cramps"))
+            quick_xml::escape::escape(
+                meta.note
+                    .as_deref()
+                    .unwrap_or("no runner has at least 3 slowed and 3 kept-pace cramps")
+            )
         );
     }
     let mut rows: Vec<&crate::results::MetaRunner> = meta.runners.iter().collect();
     let left_out = rows.len().saturating_sub(MAX_FOREST_ROWS);
     if left_out > 0 {
-        rows.sort_by(|a, b| b.weight_pct.unwrap_or(0.0).total_cmp(&a.weight_pct.unwrap_or(0.0)));
+        rows.sort_by(|a, b| {
+            b.weight_pct
+                .unwrap_or(0.0)
+                .total_cmp(&a.weight_pct.unwrap_or(0.0))
+        });
         rows.truncate(MAX_FOREST_ROWS);
         rows.sort_by(|a, b| a.runner.cmp(&b.runner));
     }
@@ -669,12 +677,18 @@ pub fn forest_plot(meta: &crate::results::MetaResult, pooled: Option<(f64, f64, 
     };
     let pi = meta.pi_low.zip(meta.pi_high);
     // The axis spans every estimate and interval, within 1/20 … 20.
-    let mut span: Vec<f64> = rows.iter().flat_map(|r| [r.ci_low, r.ci_high, r.duration_ratio]).collect();
+    let mut span: Vec<f64> = rows
+        .iter()
+        .flat_map(|r| [r.ci_low, r.ci_high, r.duration_ratio])
+        .collect();
     span.extend(re.iter().flat_map(|r| [r.1, r.2]));
     span.extend(pi.iter().flat_map(|p| [p.0, p.1]));
     span.extend(pooled.iter().flat_map(|p| [p.1, p.2]));
     span.push(1.0);
-    let finite: Vec<f64> = span.into_iter().filter(|v| v.is_finite() && *v > 0.0).collect();
+    let finite: Vec<f64> = span
+        .into_iter()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .collect();
     let lo = finite.iter().copied().fold(1.0, f64::min).max(0.05) / 1.15;
     let hi = finite.iter().copied().fold(1.0, f64::max).min(20.0) * 1.15;
     let clamp = |v: f64| v.clamp(lo, hi);
@@ -719,8 +733,11 @@ pub fn forest_plot(meta: &crate::results::MetaResult, pooled: Option<(f64, f64, 
                 .draw()?;
             // Row labels, drawn as text beside the plotting area.
             let label_style = (FONT, 13).into_font().color(&BLACK.mix(0.85));
-            let mut labels: Vec<(String, f64)> =
-                names.iter().enumerate().map(|(i, n)| (n.clone(), y_of(i))).collect();
+            let mut labels: Vec<(String, f64)> = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.clone(), y_of(i)))
+                .collect();
             if pooled.is_some() {
                 labels.push(("pooled (one stage)".into(), y_pooled));
             }
@@ -758,7 +775,12 @@ pub fn forest_plot(meta: &crate::results::MetaResult, pooled: Option<(f64, f64, 
             }
             let diamond = |(r, lo_, hi_): (f64, f64, f64), y: f64| {
                 Polygon::new(
-                    vec![(clamp(lo_), y), (clamp(r), y + 0.32), (clamp(hi_), y), (clamp(r), y - 0.32)],
+                    vec![
+                        (clamp(lo_), y),
+                        (clamp(r), y + 0.32),
+                        (clamp(hi_), y),
+                        (clamp(r), y - 0.32),
+                    ],
                     KEPT_PACE.filled(),
                 )
             };
@@ -831,12 +853,18 @@ mod forest_tests {
         let mut m = meta(0);
         m.note = Some("at least 3 runners are needed".into());
         let html = forest_plot(&m, None);
-        assert!(html.starts_with("<p class=\"note\">No forest plot: at least 3 runners"), "{html}");
+        assert!(
+            html.starts_with("<p class=\"note\">No forest plot: at least 3 runners"),
+            "{html}"
+        );
     }
 
     #[test]
     fn with_very_many_runners_the_lightest_are_left_out_and_a_note_says_so() {
         let svg = forest_plot(&meta(MAX_FOREST_ROWS + 7), None);
-        assert!(svg.contains("7 runners with the least weight are not drawn"), "{svg}");
+        assert!(
+            svg.contains("7 runners with the least weight are not drawn"),
+            "{svg}"
+        );
     }
 }

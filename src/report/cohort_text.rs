@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 
 use comfy_table::Cell;
 
-use super::terminal::{comparisons_table, header, new_table, right, verdict_cell, write_tags, write_warnings};
+use super::terminal::{
+    comparisons_table, header, new_table, right, verdict_cell, write_tags, write_warnings,
+};
 use super::text;
 use crate::results::{Batch, Cohort, FileStatus, MetaResult};
 
@@ -49,7 +51,11 @@ pub fn render(b: &Batch, cohort: &Cohort, color: bool) -> Vec<u8> {
     let mut s = String::new();
     let activities: usize = cohort.runners.iter().map(|r| r.activities).sum();
     let cramps: usize = cohort.runners.iter().map(|r| r.cramps).sum();
-    let skipped = b.files.iter().filter(|f| f.status == FileStatus::Skipped).count();
+    let skipped = b
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Skipped)
+        .count();
     let _ = writeln!(
         s,
         "cramplab: {} runners; {activities} activit{} analysed, {skipped} skipped, {} failed; {cramps} cramp(s) tagged",
@@ -74,16 +80,27 @@ pub fn render(b: &Batch, cohort: &Cohort, color: bool) -> Vec<u8> {
         cohort.runners.len()
     );
     let ratio = match c.duration_ratio {
-        Some(r) => format!("  pooled duration ratio {} ({})", text::fixed(r, 2), text::ratio_cis(c)),
-        None => format!("  pooled duration ratio not computed: {}", text::why_no_ratio_ci(c)),
+        Some(r) => format!(
+            "  pooled duration ratio {} ({})",
+            text::fixed(r, 2),
+            text::ratio_cis(c)
+        ),
+        None => format!(
+            "  pooled duration ratio not computed: {}",
+            text::why_no_ratio_ci(c)
+        ),
     };
     let _ = writeln!(s, "{ratio}");
     let _ = writeln!(
         s,
         "  {}: p {}; smallest ratio these data could detect with 80 % power: {}",
         text::cohort_test_words(c.test_result.as_ref()),
-        c.p_value.map_or_else(|| "not computed".to_string(), |p| crate::analysis::verdict::p_value_text(p, 3)),
-        c.detectable_ratio.map_or_else(|| "not computed".to_string(), |r| text::fixed(r, 2))
+        c.p_value.map_or_else(
+            || "not computed".to_string(),
+            |p| crate::analysis::verdict::p_value_text(p, 3)
+        ),
+        c.detectable_ratio
+            .map_or_else(|| "not computed".to_string(), |r| text::fixed(r, 2))
     );
     let _ = writeln!(
         s,
@@ -96,10 +113,21 @@ pub fn render(b: &Batch, cohort: &Cohort, color: bool) -> Vec<u8> {
         "  The pooled ratio averages the runners' own ratios, weighted by the slowed–kept pairs each contributes; the prediction interval below, not this ratio, describes a typical runner."
     );
 
-    let _ = writeln!(s, "\nRunners (each one's own comparison, as `analyze` on them alone):");
+    let _ = writeln!(
+        s,
+        "\nRunners (each one's own comparison, as `analyze` on them alone):"
+    );
     let mut t = new_table(color);
     t.set_header(header(&[
-        "runner", "activities", "cramps", "slowed", "kept", "ratio", "95 % CI", "T %", "verdict",
+        "runner",
+        "activities",
+        "cramps",
+        "slowed",
+        "kept",
+        "ratio",
+        "95 % CI",
+        "T %",
+        "verdict",
     ]));
     for r in &cohort.runners {
         let rc = &r.comparison;
@@ -109,7 +137,10 @@ pub fn render(b: &Batch, cohort: &Cohort, color: bool) -> Vec<u8> {
             right(r.cramps),
             right(rc.n_group),
             right(rc.n_reference),
-            right(rc.duration_ratio.map_or(String::new(), |x| text::fixed(x, 2))),
+            right(
+                rc.duration_ratio
+                    .map_or(String::new(), |x| text::fixed(x, 2)),
+            ),
             right(match (rc.ci_low, rc.ci_high) {
                 (Some(lo), Some(hi)) => text::range(lo, hi, 2),
                 _ => String::new(),

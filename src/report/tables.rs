@@ -83,7 +83,10 @@ pub fn encode_tables(
 ) -> Result<Vec<(PathBuf, Vec<u8>)>, TablesError> {
     let mut encoded = Vec::new();
     let cohort = batch.cohort.is_some();
-    for (table, path) in tables(cohort).into_iter().zip(table_paths(dir, format, cohort)) {
+    for (table, path) in tables(cohort)
+        .into_iter()
+        .zip(table_paths(dir, format, cohort))
+    {
         let fe = |source| TablesError::Frame { table, source };
         let df = match table {
             "cramp_results" => frame::cramp_results(batch),
