@@ -1026,7 +1026,7 @@ mod tests {
                 severity: None,
                 approx: true,
                 response: Response::KeptPace,
-                slowdown_pct: Some(-3.14159265),
+                slowdown_pct: Some(-7.123456789),
                 outcome: CrampOutcome::EndedInWindow,
                 duration_s: Some(12.5),
                 remaining_s: None,
@@ -1211,6 +1211,17 @@ mod tests {
         );
         let got = read_cramp_tables(&[path]).expect("reads");
         assert_same_rows(&got, &expected(&c, |_| "dora".to_string()));
+    }
+
+    #[test]
+    fn a_csv_saved_with_windows_line_ends_reads_the_same() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let c = cramps([Some("alice"), Some("bob")]);
+        let path = write_table(tmp.path(), "crlf.csv", &cramp_table(&c).expect("frame"));
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, text.replace('\n', "\r\n")).expect("write");
+        let got = read_cramp_tables(&[path]).expect("reads");
+        assert_same_rows(&got, &expected(&c, |x| x.runner.clone().expect("set")));
     }
 
     #[test]
