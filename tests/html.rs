@@ -76,7 +76,17 @@ const HOSTILE_TAGS: &str = "file,start,end,severity,muscle,approx,note\n\
 fn the_batch_page_is_self_contained_with_every_section_and_a_panel_per_cramp() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("report.html");
-    let (page, json) = analyze_html(&[&root().join("sample-data")], &out, &[]);
+    // One runner's sample (the simulated history and the real recordings),
+    // not `sample-data/cohort/`: twelve runners analysed as one would mix
+    // people, and their club runs overlap as if duplicates.
+    let (page, json) = analyze_html(
+        &[
+            &root().join("sample-data/history"),
+            &root().join("sample-data/real"),
+        ],
+        &out,
+        &[],
+    );
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(!page.to_ascii_lowercase().contains("<script"), "no scripts");
     for attr in ["src", "href", "xlink:href", "srcset", "action"] {

@@ -301,7 +301,8 @@ pub fn runner_traits(cp: &CohortParams, seed: u64, k: usize) -> RunnerTraits {
     ][pick(&mut rng, &[0.5, 0.25, 0.25])];
     let tag_style =
         [TagStyle::LapButton, TagStyle::TypedIn, TagStyle::Mixed][pick(&mut rng, &[0.4, 0.3, 0.3])];
-    let gaps = s.severity_gaps_every > 0 && (k + 1) % s.severity_gaps_every == 0;
+    // `is_multiple_of(0)` is false for k + 1 ≥ 1: every = 0 means nobody.
+    let gaps = (k + 1).is_multiple_of(s.severity_gaps_every);
     let gaps_share = uniform(&mut rng, s.severity_gaps_min, s.severity_gaps_max);
     let north_m = uniform(&mut rng, -s.home_radius_m, s.home_radius_m);
     let east_m = uniform(&mut rng, -s.home_radius_m, s.home_radius_m);
