@@ -395,3 +395,29 @@ fn anonymize_leaves_no_runner_name_file_name_muscle_or_note_in_any_output() {
     );
     assert_eq!(again["files"], v["files"]);
 }
+
+#[test]
+fn analyze_on_a_folder_above_a_cohort_passes_the_cohort_over_and_says_how_to_analyse_it() {
+    let v = json_of(
+        cramplab()
+            .args(["analyze", "--json"])
+            .args(FAST_STATS)
+            .arg(crate::common::root().join("sample-data")),
+    );
+    let files = v["files"].as_array().unwrap();
+    let cohort: Vec<&Value> = files
+        .iter()
+        .filter(|f| f["path"].as_str().unwrap().contains("cohort"))
+        .collect();
+    assert_eq!(cohort.len(), 1, "{cohort:?}");
+    assert_eq!(cohort[0]["status"], "skipped");
+    assert!(cohort[0]["error"].as_str().unwrap().contains("--cohort"));
+    assert!(
+        v["cramps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| !c["file"].as_str().unwrap().contains("cohort"))
+    );
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 0, "{}", v["warnings"]);
+}

@@ -96,6 +96,20 @@ pub struct Discovery {
     pub failures: Vec<(String, IngestError)>,
     /// Tag files (`cramps.csv`) inside the zip archives found, in path order.
     pub archived_tag_files: Vec<ArchivedTag>,
+    /// Folders passed over, with why: a cohort folder inside a folder
+    /// analysed as one runner's ([`COHORT_MARKER`]).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// A file that marks its folder as a cohort (one runner per entry; written
+/// by `simulate --runners`, or by hand): `analyze` on a folder above it
+/// passes it over rather than mixing its runners into one, and says so
+/// (docs/METHOD.md §5). `analyze --cohort` ignores it like any hidden entry.
+pub const COHORT_MARKER: &str = ".cramplab-cohort";
+
+/// Does this folder, below the folder given, hold a cohort?
+pub fn is_nested_cohort(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0 && entry.file_type().is_dir() && entry.path().join(COHORT_MARKER).is_file()
 }
 
 /// A tag file (`cramps.csv`, any letter case) inside a zip archive on disk
@@ -196,6 +210,17 @@ fn discover_dir(dir: &Path, d: &mut Discovery) {
             }
         };
         let path = entry.path();
+        if is_nested_cohort(&entry) {
+            d.skipped.push((
+                path.display().to_string(),
+                format!(
+                    "a cohort of runners (it holds {COHORT_MARKER}): not mixed into one runner's analysis; analyse it with `cramplab analyze --cohort {}`",
+                    path.display()
+                ),
+            ));
+            walker.skip_current_dir();
+            continue;
+        }
         if entry.file_type().is_dir() {
             if path.join("activities.csv").is_file() {
                 strava_roots.push((

@@ -51,6 +51,7 @@ impl Inputs {
             sources,
             failures,
             archived_tag_files,
+            skipped,
         } = container::discover(paths);
         let failures = failures
             .into_iter()
@@ -58,6 +59,10 @@ impl Inputs {
                 display,
                 content: Content::Failed(e),
             })
+            .chain(skipped.into_iter().map(|(display, why)| FileContent {
+                display,
+                content: Content::Skipped(why),
+            }))
             .collect();
         Inputs {
             sources,

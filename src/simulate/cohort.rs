@@ -657,6 +657,13 @@ pub fn write_cohort(
         "truth.json",
         truth_json.as_bytes(),
     )?);
+    // The mark `analyze` on a folder above this one passes it over by,
+    // rather than mixing the runners into one (docs/METHOD.md §5).
+    paths.push(super::write_atomic(
+        dir,
+        ".cramplab-cohort",
+        b"This folder is a cohort: one runner per entry. Analyse it with `cramplab analyze --cohort <this folder>`.\n",
+    )?);
     Ok(CohortWritten {
         paths,
         truth_json,

@@ -104,6 +104,8 @@ pub fn find_tag_files(paths: &[PathBuf]) -> Vec<FoundTagFile> {
                 .follow_links(true)
                 .sort_by_file_name()
                 .into_iter()
+                // A cohort's runners keep their tags (docs/METHOD.md §5).
+                .filter_entry(|e| !crate::ingest::container::is_nested_cohort(e))
                 .flatten()
             {
                 if e.file_type().is_file() && is_tag_file_name(&e.file_name().to_string_lossy()) {
