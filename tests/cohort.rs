@@ -419,5 +419,10 @@ fn analyze_on_a_folder_above_a_cohort_passes_the_cohort_over_and_says_how_to_ana
             .iter()
             .all(|c| !c["file"].as_str().unwrap().contains("cohort"))
     );
-    assert_eq!(v["warnings"].as_array().unwrap().len(), 0, "{}", v["warnings"]);
+    assert_eq!(
+        v["warnings"].as_array().unwrap().len(),
+        0,
+        "{}",
+        v["warnings"]
+    );
 }
