@@ -148,6 +148,96 @@ impl Pseudonyms {
     }
 }
 
+/// What a message becomes under `--anonymize`: it may name a file, a
+/// muscle or a note, so only that there was one is kept.
+const WITHHELD: &str = "withheld (--anonymize)";
+
+/// Rewrite a cohort's batch for `--anonymize KEY` (docs/METHOD.md §5,
+/// *Privacy*): runners become `R001`…, file paths `R001/0001`…, muscles and
+/// notes are dropped, and every free-text message (errors, warnings, tag
+/// problems) is replaced by a count, because any of them may quote a file
+/// name or a tag row. Rows are reordered by pseudonym, so the output's
+/// order gives nothing of the names away either.
+pub fn apply(batch: &mut crate::results::Batch, key: &str) {
+    let names: Vec<String> = match &batch.cohort {
+        Some(c) => c.runners.iter().map(|r| r.runner.clone()).collect(),
+        None => Vec::new(),
+    };
+    let mut paths: Vec<(String, String)> = batch
+        .files
+        .iter()
+        .map(|f| (f.runner.clone().unwrap_or_default(), f.path.clone()))
+        .chain(
+            batch
+                .cramps
+                .iter()
+                .map(|c| (c.runner.clone().unwrap_or_default(), c.file.clone())),
+        )
+        .collect();
+    paths.sort();
+    paths.dedup();
+    let ps = Pseudonyms::new(key, &names)
+        .with_files(paths.iter().map(|(r, p)| (r.as_str(), p.as_str())));
+    let runner = |r: &Option<String>| r.as_deref().and_then(|n| ps.runner(n)).map(str::to_string);
+    for f in &mut batch.files {
+        let who = f.runner.clone().unwrap_or_default();
+        f.path = ps
+            .file(&who, &f.path)
+            .unwrap_or_else(|| WITHHELD.to_string());
+        f.runner = runner(&f.runner);
+        if f.error.is_some() {
+            f.error = Some(WITHHELD.to_string());
+        }
+        let n = f.warnings.len();
+        f.warnings = (0..n).map(|_| WITHHELD.to_string()).collect();
+    }
+    for c in &mut batch.cramps {
+        let who = c.runner.clone().unwrap_or_default();
+        c.file = ps
+            .file(&who, &c.file)
+            .unwrap_or_else(|| WITHHELD.to_string());
+        c.runner = runner(&c.runner);
+        c.muscle = None;
+        c.note = None;
+        c.tag_source = match c.tag_source.split(" (").next() {
+            Some(kind @ ("gpx waypoint" | "fit lap press")) => kind.to_string(),
+            _ => "tag file".to_string(),
+        };
+    }
+    batch
+        .files
+        .sort_by(|a, b| (&a.runner, &a.path).cmp(&(&b.runner, &b.path)));
+    batch
+        .cramps
+        .sort_by(|a, b| (&a.runner, &a.file, a.start_utc).cmp(&(&b.runner, &b.file, b.start_utc)));
+    for (i, c) in batch.cramps.iter_mut().enumerate() {
+        c.cramp_id = i + 1;
+    }
+    let n = batch.warnings.len();
+    batch.warnings = if n == 0 {
+        Vec::new()
+    } else {
+        vec![format!("{n} warnings {WITHHELD}")]
+    };
+    batch.unmatched_tags.clear();
+    let t = &mut batch.tag_summary;
+    for list in [&mut t.lost, &mut t.caveats, &mut t.elsewhere] {
+        let n = list.len();
+        *list = (0..n).map(|_| WITHHELD.to_string()).collect();
+    }
+    batch.timelines.clear();
+    if let Some(c) = &mut batch.cohort {
+        for r in &mut c.runners {
+            r.runner = ps.runner(&r.runner).unwrap_or(WITHHELD).to_string();
+        }
+        c.runners.sort_by(|a, b| a.runner.cmp(&b.runner));
+        for r in &mut c.meta.runners {
+            r.runner = ps.runner(&r.runner).unwrap_or(WITHHELD).to_string();
+        }
+        c.meta.runners.sort_by(|a, b| a.runner.cmp(&b.runner));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,95 +376,5 @@ mod tests {
         let p = Pseudonyms::new("k", &names(&["alice"])).with_files([("alice", "alice/x.fit")]);
         let shown = format!("{p:?}");
         assert!(!shown.contains("alice"), "{shown}");
-    }
-}
-
-/// What a message becomes under `--anonymize`: it may name a file, a
-/// muscle or a note, so only that there was one is kept.
-const WITHHELD: &str = "withheld (--anonymize)";
-
-/// Rewrite a cohort's batch for `--anonymize KEY` (docs/METHOD.md §5,
-/// *Privacy*): runners become `R001`…, file paths `R001/0001`…, muscles and
-/// notes are dropped, and every free-text message (errors, warnings, tag
-/// problems) is replaced by a count, because any of them may quote a file
-/// name or a tag row. Rows are reordered by pseudonym, so the output's
-/// order gives nothing of the names away either.
-pub fn apply(batch: &mut crate::results::Batch, key: &str) {
-    let names: Vec<String> = match &batch.cohort {
-        Some(c) => c.runners.iter().map(|r| r.runner.clone()).collect(),
-        None => Vec::new(),
-    };
-    let mut paths: Vec<(String, String)> = batch
-        .files
-        .iter()
-        .map(|f| (f.runner.clone().unwrap_or_default(), f.path.clone()))
-        .chain(
-            batch
-                .cramps
-                .iter()
-                .map(|c| (c.runner.clone().unwrap_or_default(), c.file.clone())),
-        )
-        .collect();
-    paths.sort();
-    paths.dedup();
-    let ps = Pseudonyms::new(key, &names)
-        .with_files(paths.iter().map(|(r, p)| (r.as_str(), p.as_str())));
-    let runner = |r: &Option<String>| r.as_deref().and_then(|n| ps.runner(n)).map(str::to_string);
-    for f in &mut batch.files {
-        let who = f.runner.clone().unwrap_or_default();
-        f.path = ps
-            .file(&who, &f.path)
-            .unwrap_or_else(|| WITHHELD.to_string());
-        f.runner = runner(&f.runner);
-        if f.error.is_some() {
-            f.error = Some(WITHHELD.to_string());
-        }
-        let n = f.warnings.len();
-        f.warnings = (0..n).map(|_| WITHHELD.to_string()).collect();
-    }
-    for c in &mut batch.cramps {
-        let who = c.runner.clone().unwrap_or_default();
-        c.file = ps
-            .file(&who, &c.file)
-            .unwrap_or_else(|| WITHHELD.to_string());
-        c.runner = runner(&c.runner);
-        c.muscle = None;
-        c.note = None;
-        c.tag_source = match c.tag_source.split(" (").next() {
-            Some(kind @ ("gpx waypoint" | "fit lap press")) => kind.to_string(),
-            _ => "tag file".to_string(),
-        };
-    }
-    batch
-        .files
-        .sort_by(|a, b| (&a.runner, &a.path).cmp(&(&b.runner, &b.path)));
-    batch
-        .cramps
-        .sort_by(|a, b| (&a.runner, &a.file, a.start_utc).cmp(&(&b.runner, &b.file, b.start_utc)));
-    for (i, c) in batch.cramps.iter_mut().enumerate() {
-        c.cramp_id = i + 1;
-    }
-    let n = batch.warnings.len();
-    batch.warnings = if n == 0 {
-        Vec::new()
-    } else {
-        vec![format!("{n} warnings {WITHHELD}")]
-    };
-    batch.unmatched_tags.clear();
-    let t = &mut batch.tag_summary;
-    for list in [&mut t.lost, &mut t.caveats, &mut t.elsewhere] {
-        let n = list.len();
-        *list = (0..n).map(|_| WITHHELD.to_string()).collect();
-    }
-    batch.timelines.clear();
-    if let Some(c) = &mut batch.cohort {
-        for r in &mut c.runners {
-            r.runner = ps.runner(&r.runner).unwrap_or(WITHHELD).to_string();
-        }
-        c.runners.sort_by(|a, b| a.runner.cmp(&b.runner));
-        for r in &mut c.meta.runners {
-            r.runner = ps.runner(&r.runner).unwrap_or(WITHHELD).to_string();
-        }
-        c.meta.runners.sort_by(|a, b| a.runner.cmp(&b.runner));
     }
 }

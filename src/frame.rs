@@ -944,6 +944,72 @@ fn undefuse_cell(s: &str) -> &str {
     }
 }
 
+/// `runner_summary` (a cohort only; docs/METHOD.md §5): one row per runner,
+/// the `runners[]` fields of the JSON with the runner's own comparison
+/// flattened, and the runner's share of the between-runner analysis.
+pub fn runner_summary(batch: &Batch) -> PolarsResult<DataFrame> {
+    let empty = Vec::new();
+    let runners = batch.cohort.as_ref().map_or(&empty, |c| &c.runners);
+    let meta = batch.cohort.as_ref().map(|c| &c.meta);
+    let in_meta = |name: &str| meta.and_then(|m| m.runners.iter().find(|r| r.runner == name));
+    let f = |g: &dyn Fn(&crate::results::RunnerResult) -> Option<f64>| -> Vec<Option<f64>> {
+        runners.iter().map(|r| num(g(r))).collect()
+    };
+    let u = |g: &dyn Fn(&crate::results::RunnerResult) -> usize| -> Vec<u32> {
+        runners.iter().map(|r| g(r) as u32).collect()
+    };
+    let columns = vec![
+        col(
+            "runner",
+            runners
+                .iter()
+                .map(|r| r.runner.clone())
+                .collect::<Vec<String>>(),
+        ),
+        col("files", u(&|r| r.files)),
+        col("activities", u(&|r| r.activities)),
+        col("cramps", u(&|r| r.cramps)),
+        col("failed", u(&|r| r.failed)),
+        col("threshold_pct", f(&|r| r.threshold_pct)),
+        col("placebo_slowed_pct", f(&|r| r.placebo_slowed_pct)),
+        col("slowed", u(&|r| r.comparison.n_group)),
+        col("kept_pace", u(&|r| r.comparison.n_reference)),
+        col("duration_ratio", f(&|r| r.comparison.duration_ratio)),
+        col("ci_low", f(&|r| r.comparison.ci_low)),
+        col("ci_high", f(&|r| r.comparison.ci_high)),
+        col("p_value", f(&|r| r.comparison.p_value)),
+        col(
+            "verdict",
+            runners
+                .iter()
+                .map(|r| serde_name(&r.comparison.verdict))
+                .collect::<Vec<String>>(),
+        ),
+        col(
+            "in_meta",
+            runners
+                .iter()
+                .map(|r| in_meta(&r.runner).is_some())
+                .collect::<Vec<bool>>(),
+        ),
+        col(
+            "meta_se_log",
+            runners
+                .iter()
+                .map(|r| in_meta(&r.runner).map(|m| m.se_log))
+                .collect::<Vec<Option<f64>>>(),
+        ),
+        col(
+            "meta_weight_pct",
+            runners
+                .iter()
+                .map(|r| in_meta(&r.runner).and_then(|m| m.weight_pct))
+                .collect::<Vec<Option<f64>>>(),
+        ),
+    ];
+    DataFrame::new(runners.len(), columns)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1436,70 +1502,4 @@ mod tests {
             "x_s,t\n-3.5,'-3.5\n,\n"
         );
     }
-}
-
-/// `runner_summary` (a cohort only; docs/METHOD.md §5): one row per runner,
-/// the `runners[]` fields of the JSON with the runner's own comparison
-/// flattened, and the runner's share of the between-runner analysis.
-pub fn runner_summary(batch: &Batch) -> PolarsResult<DataFrame> {
-    let empty = Vec::new();
-    let runners = batch.cohort.as_ref().map_or(&empty, |c| &c.runners);
-    let meta = batch.cohort.as_ref().map(|c| &c.meta);
-    let in_meta = |name: &str| meta.and_then(|m| m.runners.iter().find(|r| r.runner == name));
-    let f = |g: &dyn Fn(&crate::results::RunnerResult) -> Option<f64>| -> Vec<Option<f64>> {
-        runners.iter().map(|r| num(g(r))).collect()
-    };
-    let u = |g: &dyn Fn(&crate::results::RunnerResult) -> usize| -> Vec<u32> {
-        runners.iter().map(|r| g(r) as u32).collect()
-    };
-    let columns = vec![
-        col(
-            "runner",
-            runners
-                .iter()
-                .map(|r| r.runner.clone())
-                .collect::<Vec<String>>(),
-        ),
-        col("files", u(&|r| r.files)),
-        col("activities", u(&|r| r.activities)),
-        col("cramps", u(&|r| r.cramps)),
-        col("failed", u(&|r| r.failed)),
-        col("threshold_pct", f(&|r| r.threshold_pct)),
-        col("placebo_slowed_pct", f(&|r| r.placebo_slowed_pct)),
-        col("slowed", u(&|r| r.comparison.n_group)),
-        col("kept_pace", u(&|r| r.comparison.n_reference)),
-        col("duration_ratio", f(&|r| r.comparison.duration_ratio)),
-        col("ci_low", f(&|r| r.comparison.ci_low)),
-        col("ci_high", f(&|r| r.comparison.ci_high)),
-        col("p_value", f(&|r| r.comparison.p_value)),
-        col(
-            "verdict",
-            runners
-                .iter()
-                .map(|r| serde_name(&r.comparison.verdict))
-                .collect::<Vec<String>>(),
-        ),
-        col(
-            "in_meta",
-            runners
-                .iter()
-                .map(|r| in_meta(&r.runner).is_some())
-                .collect::<Vec<bool>>(),
-        ),
-        col(
-            "meta_se_log",
-            runners
-                .iter()
-                .map(|r| in_meta(&r.runner).map(|m| m.se_log))
-                .collect::<Vec<Option<f64>>>(),
-        ),
-        col(
-            "meta_weight_pct",
-            runners
-                .iter()
-                .map(|r| in_meta(&r.runner).and_then(|m| m.weight_pct))
-                .collect::<Vec<Option<f64>>>(),
-        ),
-    ];
-    DataFrame::new(runners.len(), columns)
 }
