@@ -77,7 +77,14 @@ fn runners_get_one_complete_history_folder_each_and_the_truth_lists_their_parame
     quick_cohort(&out, &[]);
     assert_eq!(
         names(&out),
-        ["runner01", "runner02", "runner03", "runner04", "truth.json"]
+        [
+            ".cramplab-cohort",
+            "runner01",
+            "runner02",
+            "runner03",
+            "runner04",
+            "truth.json"
+        ]
     );
     let truth = read_json(&out.join("truth.json"));
     assert_eq!(truth["kind"], "cohort");
@@ -263,7 +270,13 @@ fn force_replaces_a_previous_cohort_and_keeps_other_files() {
         .success();
     assert_eq!(
         names(&out),
-        ["notes.txt", "runner01", "runner02", "truth.json"],
+        [
+            ".cramplab-cohort",
+            "notes.txt",
+            "runner01",
+            "runner02",
+            "truth.json"
+        ],
         "runner03 and runner04 of the old cohort are gone"
     );
     let r2 = names(&out.join("runner02"));
