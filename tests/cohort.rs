@@ -12,6 +12,19 @@ use crate::common::{FAST_STATS, corpus, cramplab};
 /// A real 47-minute Fenix 2 run (tests/corpus, MIT).
 const RUN: &str = "fit/tormoder-fit__activity-small-fenix2-run.fit";
 
+/// The absolute time `min` minutes into [`RUN`], as a tag file writes it
+/// (its start read with `inspect`).
+fn minutes_into_run() -> impl Fn(i64) -> String {
+    let v = json_of(
+        cramplab()
+            .args(["inspect", "--json"])
+            .arg(corpus().join(RUN)),
+    );
+    let start = v[0]["start_utc"].as_str().expect("a start").to_string();
+    let t0 = chrono::DateTime::parse_from_rfc3339(&start).expect("RFC 3339");
+    move |min| (t0 + chrono::Duration::minutes(min)).to_rfc3339()
+}
+
 /// `simulate --runners 4` into `dir/cohort`: a small cohort whose runners
 /// have enough cramps for the between-runner analysis.
 fn simulated_cohort(dir: &Path) -> PathBuf {
@@ -120,16 +133,7 @@ fn a_runners_own_result_in_a_cohort_is_identical_to_analyze_on_that_runner_alone
 fn club_mates_runs_are_never_duplicates_and_a_tag_without_file_stays_with_its_runner() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let cohort = tmp.path().join("club");
-    let start = {
-        let v = json_of(
-            cramplab()
-                .args(["inspect", "--json"])
-                .arg(corpus().join(RUN)),
-        );
-        v[0]["start_utc"].as_str().expect("a start").to_string()
-    };
-    let t0 = chrono::DateTime::parse_from_rfc3339(&start).expect("RFC 3339");
-    let at = |min: i64| (t0 + chrono::Duration::minutes(min)).to_rfc3339();
+    let at = minutes_into_run();
     for (runner, tags) in [
         (
             "alice",
@@ -312,16 +316,7 @@ fn pool_refuses_a_broken_table_by_file_and_column_and_writes_nothing() {
 fn anonymize_leaves_no_runner_name_file_name_muscle_or_note_in_any_output() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let cohort = tmp.path().join("club");
-    let start = {
-        let v = json_of(
-            cramplab()
-                .args(["inspect", "--json"])
-                .arg(corpus().join(RUN)),
-        );
-        v[0]["start_utc"].as_str().expect("a start").to_string()
-    };
-    let t0 = chrono::DateTime::parse_from_rfc3339(&start).expect("RFC 3339");
-    let at = |min: i64| (t0 + chrono::Duration::minutes(min)).to_rfc3339();
+    let at = minutes_into_run();
     let secret = ["Zebulon", "Xanthippe", "Quirinus"];
     for (i, name) in secret.iter().enumerate() {
         let d = cohort.join(name);

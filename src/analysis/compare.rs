@@ -378,6 +378,47 @@ pub(super) fn derive_seed(seed: u64, label: &str, purpose: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The stratified test in the JSON's words, naming the strata shuffled
+/// within (`severity strata`, `runner × severity strata`).
+pub(super) fn test_name(t: &stats::VanElteren, strata: &str) -> String {
+    if t.exact {
+        format!(
+            "van Elteren, exact over all {} relabellings within {strata}",
+            t.permutations
+        )
+    } else {
+        format!(
+            "van Elteren, {} permutations within {strata}",
+            t.permutations
+        )
+    }
+}
+
+/// The smallest ratio detectable with the wanted power at these stratum
+/// sizes and the spread pooled over `cells` (log outcomes), simulated from
+/// `seed` (docs/METHOD.md §3, *Verdict tiers*).
+pub(super) fn detectable_ratio(
+    sizes: &[(usize, usize)],
+    cells: &[&[f64]],
+    opts: &CompareOptions,
+    seed: u64,
+) -> Option<f64> {
+    stats::pooled_sd(cells)
+        .and_then(|sd| {
+            stats::detectable_shift(
+                sizes,
+                sd,
+                PowerSettings {
+                    alpha: opts.alpha,
+                    power: opts.power,
+                    sims: opts.power_sims,
+                    seed,
+                },
+            )
+        })
+        .and_then(|s| finite(s.exp()))
+}
+
 /// A finite number, else `None`.
 pub(super) fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
@@ -540,19 +581,7 @@ pub fn compare_one(
         opts.permutations,
         derive_seed(opts.seed, spec.label, 2),
     );
-    let test_name = test.map(|t| {
-        if t.exact {
-            format!(
-                "van Elteren, exact over all {} relabellings within severity strata",
-                t.permutations
-            )
-        } else {
-            format!(
-                "van Elteren, {} permutations within severity strata",
-                t.permutations
-            )
-        }
-    });
+    let test_name = test.map(|t| test_name(&t, "severity strata"));
 
     // Dose–response: slowdown vs outcome among cramps run through.
     let (kendall_tau, kendall_ci, kendall_n) = if spec.dose_response {
@@ -580,20 +609,8 @@ pub fn compare_one(
         .values()
         .flat_map(|v| [v[2].as_slice(), v[3].as_slice()])
         .collect();
-    let detectable_ratio = stats::pooled_sd(&cells)
-        .and_then(|sd| {
-            stats::detectable_shift(
-                &sizes,
-                sd,
-                PowerSettings {
-                    alpha: opts.alpha,
-                    power: opts.power,
-                    sims: opts.power_sims,
-                    seed: derive_seed(opts.seed, spec.label, 3),
-                },
-            )
-        })
-        .and_then(|s| finite(s.exp()));
+    let detectable_ratio =
+        detectable_ratio(&sizes, &cells, opts, derive_seed(opts.seed, spec.label, 3));
 
     let evidence = Evidence {
         n_group,

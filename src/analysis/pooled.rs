@@ -18,7 +18,7 @@ use super::compare::{
     self, AnalysisSpec, CompareOptions, Comparison, Endpoint, derive_seed, finite, outcome_s,
 };
 use super::meta::{self, MetaRefusal, RandomEffects, Study};
-use super::stats::{self, PowerSettings, Stratum};
+use super::stats::{self, Stratum};
 use super::verdict::{self, Evidence};
 use super::{CrampRecord, Response};
 
@@ -353,19 +353,7 @@ pub fn compare_one(
         opts.permutations,
         derive_seed(opts.seed, label, 12),
     );
-    let test_name = test.map(|t| {
-        if t.exact {
-            format!(
-                "van Elteren, exact over all {} relabellings within runner × severity strata",
-                t.permutations
-            )
-        } else {
-            format!(
-                "van Elteren, {} permutations within runner × severity strata",
-                t.permutations
-            )
-        }
-    });
+    let test_name = test.map(|t| compare::test_name(&t, "runner × severity strata"));
 
     let sizes: Vec<(usize, usize)> = sel
         .strata
@@ -373,20 +361,12 @@ pub fn compare_one(
         .values()
         .map(|v| (v[0].len(), v[1].len()))
         .collect();
-    let detectable_ratio = stats::pooled_sd(&sel.strata.log_cells())
-        .and_then(|sd| {
-            stats::detectable_shift(
-                &sizes,
-                sd,
-                PowerSettings {
-                    alpha: opts.alpha,
-                    power: opts.power,
-                    sims: opts.power_sims,
-                    seed: derive_seed(opts.seed, label, 13),
-                },
-            )
-        })
-        .and_then(|s| finite(s.exp()));
+    let detectable_ratio = compare::detectable_ratio(
+        &sizes,
+        &sel.strata.log_cells(),
+        opts,
+        derive_seed(opts.seed, label, 13),
+    );
 
     let evidence = Evidence {
         n_group,

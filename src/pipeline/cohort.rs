@@ -104,7 +104,6 @@ pub fn run(
         pool.install(|| specs.par_iter().map(one).collect())
     });
     // The cohort's threshold: the median of the runners' own.
-    thresholds.sort_by(f64::total_cmp);
     all.threshold_pct = crate::analysis::stats::median(&thresholds).unwrap_or(f64::NAN);
     let moments: usize = results.iter().map(|r| r.placebo_moments).sum();
     all.placebo_moments = moments;
@@ -169,7 +168,7 @@ fn merge_tags(all: &mut TagSummary, one: &TagSummary, name: &str) {
 /// The between-runner analysis as reported: ratios, names, and a note when
 /// there is none or its prediction interval may be too narrow.
 pub(crate) fn meta_result(b: &BetweenRunners, names: &[&str]) -> MetaResult {
-    let z = 1.959_963_984_540_054; // Φ⁻¹(0.975)
+    let z = crate::analysis::stats::normal_quantile(0.975).expect("0.975 lies in (0, 1)");
     let weights = b.meta.as_ref().ok().map(|m| m.weights_pct.clone());
     let runners = b
         .estimates
