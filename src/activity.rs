@@ -24,6 +24,15 @@ pub enum Format {
     Gpx,
     /// Garmin Training Center XML.
     Tcx,
+    /// An Apple Health export (`export.xml` with its route GPX files).
+    Apple,
+    /// A Polar Flow training-session JSON file (both shapes).
+    Polar,
+    /// An adidas Running / Runtastic sport session with its GPS and
+    /// heart-rate JSON.
+    Runtastic,
+    /// A Huawei Health HiTrack text file.
+    Huawei,
 }
 
 impl Format {
@@ -33,6 +42,10 @@ impl Format {
             Format::Fit => "fit",
             Format::Gpx => "gpx",
             Format::Tcx => "tcx",
+            Format::Apple => "apple",
+            Format::Polar => "polar",
+            Format::Runtastic => "runtastic",
+            Format::Huawei => "huawei",
         }
     }
 }
@@ -110,6 +123,13 @@ pub enum OffsetSource {
     FitLocalTimestamp,
     /// An explicit offset on the file's times (`2026-05-03T08:42:10+02:00`).
     TimeOffset,
+    /// The offset on an Apple Health workout's `startDate`
+    /// (`2026-05-03 08:42:10 +0200`).
+    AppleWorkoutDate,
+    /// Polar Flow's `timeZoneOffset` / `timezoneOffsetMinutes` field.
+    PolarOffsetField,
+    /// adidas Running's `start_time_timezone_offset` field.
+    RuntasticOffsetField,
 }
 
 /// The runner's offset from UTC while recording.

@@ -51,6 +51,12 @@ pub fn read_bytes(path: &str, bytes: &[u8], format: Format) -> Result<Vec<Activi
         Format::Fit => fit::read(path, bytes),
         Format::Gpx => gpx::read(path, bytes),
         Format::Tcx => tcx::read(path, bytes),
+        // Not yet read (issue #15 adds the readers one by one).
+        Format::Apple | Format::Polar | Format::Runtastic | Format::Huawei => {
+            Err(IngestError::UnknownFormat {
+                path: path.to_string(),
+            })
+        }
     }
 }
 
@@ -78,6 +84,7 @@ pub fn detect(path: &str, bytes: &[u8]) -> Result<Format, IngestError> {
                 Format::Fit => "FIT",
                 Format::Gpx => "GPX",
                 Format::Tcx => "TCX",
+                other => other.as_str(),
             },
             start,
         }),
@@ -94,8 +101,15 @@ fn wrong_start(bytes: &[u8], format: Format) -> Option<String> {
     let fits = match format {
         // Every FIT file holds `.FIT` at byte 8 (read by content when it does).
         Format::Fit => false,
+        // JSON: an object or an array.
+        Format::Polar | Format::Runtastic => bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b == b'{' || b == b'['),
+        // HiTrack: `tp=` lines.
+        Format::Huawei => bytes.starts_with(b"tp="),
         // XML: a UTF-16 byte-order mark is the XML reader's to explain.
-        Format::Gpx | Format::Tcx => {
+        Format::Gpx | Format::Tcx | Format::Apple => {
             let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
             bytes.starts_with(&[0xFF, 0xFE])
                 || bytes.starts_with(&[0xFE, 0xFF])
