@@ -280,6 +280,9 @@ pub struct Activity {
     pub waypoints: Vec<Waypoint>,
     /// What was recovered, skipped or guessed while reading.
     pub warnings: Vec<String>,
+    /// Other names a tag file's `file` may give it (an Apple Health
+    /// workout's start as written in the export), besides its path.
+    pub aliases: Vec<String>,
 }
 
 impl Activity {
@@ -463,6 +466,8 @@ pub struct TrackBuilder {
     pub warnings: Vec<String>,
     /// Whether gaps without movement should become pauses (GPX, TCX).
     pub detect_gap_pauses: bool,
+    /// Other names for tag files' `file` ([`Activity::aliases`]).
+    pub aliases: Vec<String>,
 }
 
 impl TrackBuilder {
@@ -477,6 +482,7 @@ impl TrackBuilder {
             waypoints: Vec::new(),
             warnings: Vec::new(),
             detect_gap_pauses,
+            aliases: Vec::new(),
         }
     }
 
@@ -610,6 +616,7 @@ impl TrackBuilder {
             laps,
             waypoints: self.waypoints,
             warnings: self.warnings,
+            aliases: self.aliases,
         })
     }
 

@@ -39,6 +39,15 @@ pub enum IngestError {
         /// The path.
         path: String,
     },
+    /// A workout a health-app export lists with nothing recorded in it
+    /// (no route points in its time, no heart rate).
+    #[error("{path}: nothing recorded to analyse: {why}")]
+    NothingRecorded {
+        /// The path.
+        path: String,
+        /// What the export holds for it instead.
+        why: String,
+    },
     /// A file that parsed but holds no sample at all.
     #[error("{path}: holds no recorded samples")]
     Empty {
@@ -58,7 +67,7 @@ pub enum IngestError {
     },
     /// The file's kind is not one cramplab reads.
     #[error(
-        "{path}: unknown file type (cramplab reads .fit, .gpx, .tcx, each also as .gz, and .zip archives)"
+        "{path}: unknown file type (cramplab reads .fit, .gpx, .tcx, each also as .gz, .zip archives, Apple Health exports, Polar Flow and adidas Running JSON, and Huawei HiTrack files)"
     )]
     UnknownFormat {
         /// The path.

@@ -59,8 +59,7 @@ enum Command {
 
 /// What `analyze`, `inspect` and `export` look for, as the user is told
 /// when they find none.
-pub const LOOKED_FOR: &str =
-    "looked for .fit, .gpx and .tcx files, each also gzipped as .gz, and .zip archives";
+pub const LOOKED_FOR: &str = "looked for .fit, .gpx and .tcx files, each also gzipped as .gz, .zip archives, Apple Health exports, Polar Flow and adidas Running sessions, and Huawei HiTrack files";
 
 /// Stop when the paths hold no file to read: an empty folder or a mistyped
 /// path is "nothing found", not "nothing tagged". The paths that could not
@@ -73,8 +72,18 @@ pub fn require_activity_files(
         return Ok(());
     }
     for failure in inputs.take_failures() {
-        if let cramplab::ingest::inputs::Content::Failed(e) = failure.content {
-            eprintln!("cramplab: {e}");
+        match failure.content {
+            cramplab::ingest::inputs::Content::Failed(e) => eprintln!("cramplab: {e}"),
+            // Passed over, with why (an export without workouts, a cohort).
+            cramplab::ingest::inputs::Content::Skipped(why)
+                if why.starts_with(&failure.display) =>
+            {
+                eprintln!("cramplab: skipped {why}")
+            }
+            cramplab::ingest::inputs::Content::Skipped(why) => {
+                eprintln!("cramplab: skipped {}: {why}", failure.display)
+            }
+            cramplab::ingest::inputs::Content::Activities(_) => {}
         }
     }
     let under = paths

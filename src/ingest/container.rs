@@ -8,10 +8,11 @@
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use flate2::read::MultiGzDecoder;
 
-use super::{detect, format_from_name, read_bytes};
+use super::{apple, detect, format_from_name, read_bytes};
 use crate::activity::Activity;
 use crate::error::IngestError;
 
@@ -49,7 +50,40 @@ pub enum Location {
         /// The entry's name inside the archive.
         name: String,
     },
+    /// One workout of an Apple Health export, read from its `export.xml`
+    /// during discovery; its route file is read when it is loaded.
+    AppleWorkout(AppleWorkoutRef),
 }
+
+impl Location {
+    /// The file on disk this is read from (a plain file, or the archive).
+    pub fn file_on_disk(&self) -> &Path {
+        match self {
+            Location::File(p) => p,
+            Location::ZipEntry { archive, .. } => archive,
+            Location::AppleWorkout(w) => w.export_on_disk.as_path(),
+        }
+    }
+}
+
+/// A workout of an Apple Health export ([`Location::AppleWorkout`]).
+#[derive(Debug, Clone)]
+pub struct AppleWorkoutRef {
+    /// The workout, its heart rate joined.
+    pub workout: Arc<apple::Workout>,
+    /// Its route file, when the export holds it: where, and the path shown.
+    pub route: Option<(Box<Location>, String)>,
+    /// The file on disk the export is read from (`export.xml` or the zip).
+    pub export_on_disk: PathBuf,
+}
+
+impl PartialEq for AppleWorkoutRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.workout, &other.workout)
+    }
+}
+
+impl Eq for AppleWorkoutRef {}
 
 /// One candidate found by [`discover`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,8 +131,13 @@ pub struct Discovery {
     /// Tag files (`cramps.csv`) inside the zip archives found, in path order.
     pub archived_tag_files: Vec<ArchivedTag>,
     /// Folders passed over, with why: a cohort folder inside a folder
-    /// analysed as one runner's ([`COHORT_MARKER`]).
+    /// analysed as one runner's ([`COHORT_MARKER`]); route files of an
+    /// Apple Health export that no workout names; an export without
+    /// workouts.
     pub skipped: Vec<(String, String)>,
+    /// Apple Health exports' main XML files, expanded into one source per
+    /// workout at the end of [`discover`].
+    apple_exports: Vec<Source>,
 }
 
 /// A file that marks its folder as a cohort (one runner per entry; written
@@ -167,6 +206,13 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             continue;
         } else if is_zip_name(&shown) {
             discover_zip(p, &shown, &mut d);
+        } else if is_xml_name(&shown) && file_is_apple_export(p) {
+            d.apple_exports.push(Source {
+                display: shown,
+                location: Location::File(p.clone()),
+                explicit: true,
+                sport_hint: None,
+            });
         } else {
             d.sources.push(Source {
                 display: shown,
@@ -176,6 +222,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             });
         }
     }
+    expand_apple_exports(&mut d);
     d.sources.sort_by(|a, b| a.display.cmp(&b.display));
     d.sources.dedup_by(|a, b| a.location == b.location);
     d.archived_tag_files
@@ -241,6 +288,15 @@ fn discover_dir(dir: &Path, d: &mut Discovery) {
         let shown = path.display().to_string();
         if is_zip_name(&shown) {
             discover_zip(path, &shown, d);
+        } else if is_xml_name(&shown) {
+            if file_is_apple_export(path) {
+                d.apple_exports.push(Source {
+                    display: shown,
+                    location: Location::File(path.to_path_buf()),
+                    explicit: false,
+                    sport_hint: None,
+                });
+            }
         } else if is_candidate(&shown) {
             let sport_hint = strava_roots
                 .iter()
@@ -258,7 +314,7 @@ fn discover_dir(dir: &Path, d: &mut Discovery) {
 }
 
 fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
-    let archive = match File::open(path)
+    let mut archive = match File::open(path)
         .map_err(|source| IngestError::Io {
             path: shown.to_string(),
             source,
@@ -289,6 +345,29 @@ fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
             });
             continue;
         }
+        if !name.ends_with('/') && is_xml_name(name) {
+            let name = name.to_string();
+            let is_export = archive.by_index(i).is_ok_and(|e| {
+                let mut head = Vec::new();
+                e.take(apple::SNIFF_BYTES as u64)
+                    .read_to_end(&mut head)
+                    .is_ok()
+                    && apple::looks_like_export(&head)
+            });
+            if is_export {
+                d.apple_exports.push(Source {
+                    display: format!("{shown}/{name}"),
+                    location: Location::ZipEntry {
+                        archive: path.to_path_buf(),
+                        index: i,
+                        name,
+                    },
+                    explicit: false,
+                    sport_hint: None,
+                });
+            }
+            continue;
+        }
         if name.ends_with('/') || !is_candidate(name) {
             continue;
         }
@@ -308,6 +387,169 @@ fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
             explicit: false,
             sport_hint: None,
         });
+    }
+}
+
+/// An `.xml` file that may be an Apple Health export's main XML (its name
+/// is localised: `export.xml`, `导出.xml`, …). `export_cda.xml` holds
+/// clinical documents, never workouts.
+fn is_xml_name(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    let base = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
+    base.ends_with(".xml") && base != "export_cda.xml" && !base.starts_with("._")
+}
+
+/// Whether a file on disk starts as an Apple Health export does.
+fn file_is_apple_export(path: &Path) -> bool {
+    let Ok(f) = File::open(path) else {
+        // Unreadable: a failure for load to report.
+        return true;
+    };
+    let mut head = Vec::new();
+    f.take(apple::SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .is_ok()
+        && apple::looks_like_export(&head)
+}
+
+/// The folder an Apple export's XML lies in, as shown (`export.zip/apple_health_export`).
+fn parent_shown(display: &str) -> &str {
+    display.rfind(['/', '\\']).map_or("", |i| &display[..i])
+}
+
+/// Turn each Apple Health export found into one source per workout: read
+/// its XML once (streamed), take the route files under its
+/// `workout-routes/` out of the plain sources and give each workout the
+/// one it names.
+fn expand_apple_exports(d: &mut Discovery) {
+    let exports = std::mem::take(&mut d.apple_exports);
+    for export in exports {
+        let dir = parent_shown(&export.display).to_string();
+        let routes_prefix = if dir.is_empty() {
+            "workout-routes/".to_string()
+        } else {
+            format!("{dir}/workout-routes/")
+        };
+        let is_route = |s: &Source| {
+            s.display
+                .replace('\\', "/")
+                .starts_with(&routes_prefix.replace('\\', "/"))
+        };
+        let mut routes: Vec<Source> = Vec::new();
+        let mut kept = Vec::with_capacity(d.sources.len());
+        for s in std::mem::take(&mut d.sources) {
+            if is_route(&s) {
+                routes.push(s);
+            } else {
+                kept.push(s);
+            }
+        }
+        d.sources = kept;
+        // A named export.xml: its routes lie beside it on disk.
+        if export.explicit
+            && let Location::File(p) = &export.location
+            && let Some(parent) = p.parent()
+        {
+            let folder = parent.join("workout-routes");
+            if folder.is_dir() {
+                let mut sub = Discovery::default();
+                discover_dir(&folder, &mut sub);
+                routes.extend(sub.sources);
+            }
+        }
+        let scanned = scan_export(&export.location, &export.display);
+        let scanned = match scanned {
+            Ok(x) => x,
+            Err(e) => {
+                d.failures.push((export.display.clone(), e));
+                continue;
+            }
+        };
+        if scanned.workouts.is_empty() {
+            let e = IngestError::NotAnActivity {
+                path: export.display.clone(),
+                file_type: format!(
+                    "health-app export (Apple Health) without workouts ({} records, {} of them heart rate)",
+                    scanned.records, scanned.hr_records
+                ),
+            };
+            if export.explicit {
+                d.failures.push((export.display.clone(), e));
+            } else {
+                d.skipped.push((export.display.clone(), e.to_string()));
+            }
+            continue;
+        }
+        let base_of = |s: &Source| {
+            s.display
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(&s.display)
+                .to_string()
+        };
+        let mut used = vec![false; routes.len()];
+        let on_disk = export.location.file_on_disk().to_path_buf();
+        for w in scanned.workouts {
+            let mut w = w;
+            w.warnings.extend(scanned.warnings.iter().cloned());
+            let route = w.route_file.as_ref().and_then(|name| {
+                let k = routes.iter().position(|r| base_of(r) == *name)?;
+                used[k] = true;
+                Some((
+                    Box::new(routes[k].location.clone()),
+                    routes[k].display.clone(),
+                ))
+            });
+            let display = match &route {
+                Some((_, shown)) => shown.clone(),
+                None => format!("{}#{}", export.display, w.start_text),
+            };
+            d.sources.push(Source {
+                display,
+                location: Location::AppleWorkout(AppleWorkoutRef {
+                    workout: Arc::new(w),
+                    route,
+                    export_on_disk: on_disk.clone(),
+                }),
+                // The export was named, not its workouts: one of another
+                // sport with nothing in it is skipped, not an error.
+                explicit: false,
+                sport_hint: None,
+            });
+        }
+        for (r, used) in routes.iter().zip(used) {
+            if !used {
+                d.skipped.push((
+                    r.display.clone(),
+                    format!(
+                        "a route file of the Apple Health export {} that no workout in it names",
+                        export.display
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Read an Apple export's XML in one streamed pass, from a file or from a
+/// zip entry as it inflates (never whole: it reaches several GB).
+fn scan_export(location: &Location, shown: &str) -> Result<apple::Export, IngestError> {
+    let io = |source| IngestError::Io {
+        path: shown.to_string(),
+        source,
+    };
+    match location {
+        Location::File(p) => apple::scan(shown, File::open(p).map_err(io)?),
+        Location::ZipEntry { archive, index, .. } => {
+            let f = File::open(archive).map_err(io)?;
+            let mut zip =
+                zip::ZipArchive::new(BufReader::new(f)).map_err(|e| zip_error(shown, &e))?;
+            let entry = zip.by_index(*index).map_err(|e| zip_error(shown, &e))?;
+            apple::scan(shown, entry)
+        }
+        Location::AppleWorkout(_) => Err(IngestError::UnknownFormat {
+            path: shown.to_string(),
+        }),
     }
 }
 
@@ -390,6 +632,34 @@ pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
             })
             .and_then(|f| read_limited(f, limits.max_entry_bytes, shown)),
         Location::ZipEntry { archive, index, .. } => read_zip_entry(archive, *index, limits, shown),
+        Location::AppleWorkout(w) => {
+            let route = w.route.as_ref().map(|(at, route_shown)| {
+                let bytes = match at.as_ref() {
+                    Location::File(p) => File::open(p)
+                        .map_err(|e| IngestError::Io {
+                            path: route_shown.clone(),
+                            source: e,
+                        })
+                        .and_then(|f| read_limited(f, limits.max_entry_bytes, route_shown)),
+                    Location::ZipEntry { archive, index, .. } => {
+                        read_zip_entry(archive, *index, limits, route_shown)
+                    }
+                    Location::AppleWorkout(_) => Err(IngestError::UnknownFormat {
+                        path: route_shown.clone(),
+                    }),
+                }
+                .and_then(|b| gunzip_if_needed(b, limits.max_entry_bytes, route_shown));
+                (route_shown.clone(), bytes)
+            });
+            let result = match apple::build(&w.workout, shown, route) {
+                Ok(a) => LoadResult::Read(vec![a]),
+                Err(e) => LoadResult::Failed(e),
+            };
+            return vec![Loaded {
+                display: shown.to_string(),
+                result,
+            }];
+        }
     };
     let mut out = Vec::new();
     match bytes {

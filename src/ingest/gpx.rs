@@ -295,6 +295,9 @@ impl<'p> Reader<'p> {
             (NsClass::Tpx, "wtemp") => Some(Field::WaterTemp),
             // TrackPointExtension v2 only.
             (NsClass::Tpx, "speed") => Some(Field::Speed),
+            // Apple Health's route files: a bare <speed> in m/s in the GPX
+            // namespace (beside <course>, <hAcc>, <vAcc>; DESIGN §6).
+            (NsClass::Gpx | NsClass::Unbound, "speed") => Some(Field::Speed),
             // Garmin PowerExtension; Apple Watch exports put `PowerInWatts`
             // under the TrackPointExtension namespace.
             (NsClass::Power | NsClass::Tpx, "PowerInWatts") => Some(Field::Power),

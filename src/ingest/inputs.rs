@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 pub use super::container::Limits;
-use super::container::{self, ArchivedTag, Discovery, LoadResult, Loaded, Location, Source};
+use super::container::{self, ArchivedTag, Discovery, LoadResult, Loaded, Source};
 use crate::activity::Activity;
 use crate::error::IngestError;
 
@@ -52,6 +52,7 @@ impl Inputs {
             failures,
             archived_tag_files,
             skipped,
+            ..
         } = container::discover(paths);
         let failures = failures
             .into_iter()
@@ -103,10 +104,7 @@ impl Inputs {
     pub fn files_on_disk(&self) -> Vec<PathBuf> {
         self.sources
             .iter()
-            .map(|s| match &s.location {
-                Location::File(p) => p.clone(),
-                Location::ZipEntry { archive, .. } => archive.clone(),
-            })
+            .map(|s| s.location.file_on_disk().to_path_buf())
             .collect()
     }
 

@@ -2,6 +2,7 @@
 //! back [`Activity`] values. One file per format; `container` walks folders,
 //! `.gz` and `.zip`.
 
+pub mod apple;
 pub mod container;
 pub mod fit;
 pub mod gpx;
@@ -37,6 +38,8 @@ pub fn format_from_content(head: &[u8]) -> Option<Format> {
     let text = String::from_utf8_lossy(probe);
     if text.contains("<TrainingCenterDatabase") {
         Some(Format::Tcx)
+    } else if apple::looks_like_export(probe) {
+        Some(Format::Apple)
     } else if text.contains("<gpx") {
         Some(Format::Gpx)
     } else {
@@ -51,12 +54,11 @@ pub fn read_bytes(path: &str, bytes: &[u8], format: Format) -> Result<Vec<Activi
         Format::Fit => fit::read(path, bytes),
         Format::Gpx => gpx::read(path, bytes),
         Format::Tcx => tcx::read(path, bytes),
+        Format::Apple => apple::read(path, bytes),
         // Not yet read (issue #15 adds the readers one by one).
-        Format::Apple | Format::Polar | Format::Runtastic | Format::Huawei => {
-            Err(IngestError::UnknownFormat {
-                path: path.to_string(),
-            })
-        }
+        Format::Polar | Format::Runtastic | Format::Huawei => Err(IngestError::UnknownFormat {
+            path: path.to_string(),
+        }),
     }
 }
 

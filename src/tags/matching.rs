@@ -98,7 +98,7 @@ pub fn resolve_for(row: &TagRow, act: &Activity, opts: &TagOptions) -> Resolutio
     }
     let onset = match &row.file {
         Some(f) => {
-            if !file_matches(&act.path, f) {
+            if !file_matches(&act.path, f) && !act.aliases.iter().any(|a| a == f.trim()) {
                 return Resolution::NotThis;
             }
             let onset = match place(&row.start, act, opts) {
