@@ -99,7 +99,9 @@ impl IngestError {
     pub fn is_skippable_in_container(&self) -> bool {
         matches!(
             self,
-            IngestError::NotAnActivity { .. } | IngestError::NoTimes { .. }
+            IngestError::NotAnActivity { .. }
+                | IngestError::NoTimes { .. }
+                | IngestError::NothingRecorded { .. }
         )
     }
 }

@@ -889,6 +889,7 @@ pub fn build(w: &Workout, path: &str, route: Option<RouteFile>) -> Result<Activi
         let summary = match (w.distance_m, w.duration_s) {
             (Some(d), Some(t)) => format!(" (it states {:.2} km in {:.0} min)", d / 1000.0, t / 60.0),
             (None, Some(t)) => format!(" (it states {:.0} min)", t / 60.0),
+            (Some(d), None) => format!(" (it states {:.2} km)", d / 1000.0),
             _ => String::new(),
         };
         if sport.is_running() {

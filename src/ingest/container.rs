@@ -268,6 +268,12 @@ fn discover_dir(dir: &Path, d: &mut Discovery) {
             walker.skip_current_dir();
             continue;
         }
+        if is_macos_metadata(&entry.file_name().to_string_lossy()) {
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
         if entry.file_type().is_dir() {
             if path.join("activities.csv").is_file() {
                 strava_roots.push((
@@ -337,6 +343,9 @@ fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
             continue;
         };
         let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        if is_macos_metadata(name) {
+            continue;
+        }
         if crate::tags::is_tag_file_name(base) {
             d.archived_tag_files.push(ArchivedTag {
                 display: format!("{shown}/{name}"),
@@ -388,6 +397,18 @@ fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
             sport_hint: None,
         });
     }
+}
+
+/// What macOS's Archive Utility adds beside real files: `__MACOSX/` folders
+/// and `._name` resource forks (an Apple Health export zipped on a Mac
+/// holds both). Never activities; passed over without a word.
+fn is_macos_metadata(name: &str) -> bool {
+    let name = name.replace('\\', "/");
+    let base = name.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    name.starts_with("__MACOSX/")
+        || name.contains("/__MACOSX/")
+        || base == "__MACOSX"
+        || base.starts_with("._")
 }
 
 /// An `.xml` file that may be an Apple Health export's main XML (its name
@@ -653,6 +674,9 @@ pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
             });
             let result = match apple::build(&w.workout, shown, route) {
                 Ok(a) => LoadResult::Read(vec![a]),
+                Err(e) if !source.explicit && e.is_skippable_in_container() => {
+                    LoadResult::Skipped(e.to_string())
+                }
                 Err(e) => LoadResult::Failed(e),
             };
             return vec![Loaded {

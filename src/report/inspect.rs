@@ -73,13 +73,29 @@ pub fn text(rows: &[Row]) -> Vec<u8> {
             out += "\n";
         }
     }
-    let skipped = rows
+    let skipped: Vec<&str> = rows
         .iter()
-        .filter(|r| matches!(r, Row::Skipped { .. }))
-        .count();
-    if skipped > 0 {
-        out +=
-            &format!("{skipped} file(s) skipped (not activities: settings, monitoring, routes…)\n");
+        .filter_map(|r| match r {
+            Row::Skipped { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !skipped.is_empty() {
+        out += &format!(
+            "{} file(s) skipped (not activities: settings, monitoring, routes, workouts with nothing recorded…):\n",
+            skipped.len()
+        );
+        // Each with its reason, which names it; a long list is cut short.
+        const SHOWN: usize = 10;
+        for reason in skipped.iter().take(SHOWN) {
+            out += &format!("  {reason}\n");
+        }
+        if skipped.len() > SHOWN {
+            out += &format!(
+                "  … and {} more (--json lists them all)\n",
+                skipped.len() - SHOWN
+            );
+        }
     }
     out.into_bytes()
 }
@@ -252,7 +268,7 @@ mod tests {
         let text = String::from_utf8(text(&rows())).expect("UTF-8");
         assert_eq!(
             text,
-            "1 file(s) skipped (not activities: settings, monitoring, routes…)\n"
+            "1 file(s) skipped (not activities: settings, monitoring, routes, workouts with nothing recorded…):\n  a FIT settings file holds no activity\n"
         );
     }
 

@@ -289,6 +289,9 @@ impl<'a> TagIndex<'a> {
             .get(&base_name(&act.path))
             .cloned()
             .unwrap_or_default();
+        for alias in &act.aliases {
+            out.extend(self.by_name.get(&base_name(alias)).into_iter().flatten());
+        }
         let lo = act.start_utc.timestamp_millis() - MAX_OFFSET_MS;
         let hi = act.end_utc().timestamp_millis() + MAX_OFFSET_MS;
         let from = self.by_time.partition_point(|&(t, _)| t < lo);
