@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 secs="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fit fit_direct gpx tcx container tags)
+[ ${#targets[@]} -eq 0 ] && targets=(fit fit_direct gpx tcx container tags apple)
 [ -d "$here/corpus/fit" ] || "$here/seed.sh"
 mkdir -p "$here/logs"
 cd "$here/.."

@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 real="${1:-$here/../tests/corpus}"
 out="$here/corpus"
 max=49152
-mkdir -p "$out"/{fit,gpx,tcx,container,tags}
+mkdir -p "$out"/{fit,gpx,tcx,container,tags,apple}
 
 put() { # put TARGET FILE [NAME]
     head -c "$max" "$2" > "$out/$1/${3:-$(basename "$2")}" || true
@@ -19,6 +19,11 @@ put() { # put TARGET FILE [NAME]
 for f in "$real"/fit/*; do put fit "$f"; done
 for f in "$real"/gpx/*; do put gpx "$f"; done
 for f in "$real"/tcx/*; do put tcx "$f"; done
+# Apple Health export.xml files: the real samples and the hand-made iOS 16 one.
+for f in "$real"/health-apps/apple/*.xml "$real"/health-apps/apple/*/apple_health_export/export.xml \
+    "$real"/health-apps/apple/*/export.xml "$here/../tests/fixtures/health-apps/apple-ios16/apple_health_export/export.xml"; do
+    [ -f "$f" ] && put apple "$f" "$(echo "$f" | md5sum | cut -c1-8)-$(basename "$f")"
+done
 
 # A few short simulated runs in every format, plain and gzipped.
 sim="$(mktemp -d)"

@@ -554,7 +554,9 @@ fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
 }
 
 fn attr_f64(e: &BytesStart<'_>, name: &str) -> Option<f64> {
-    attr(e, name).and_then(|v| v.trim().parse::<f64>().ok())
+    attr(e, name)
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|x| x.is_finite())
 }
 
 /// A `<Workout>` start tag as a new workout (`None`, with a warning, when
