@@ -25,6 +25,9 @@ pub struct InspectArgs {
 pub fn run(cfg: &InspectArgs) -> anyhow::Result<Status> {
     let mut inputs = Inputs::find(&cfg.paths, Limits::default());
     super::require_activity_files(&mut inputs, &cfg.paths)?;
+    for note in inputs.take_notes() {
+        eprintln!("cramplab: warning: {note}");
+    }
     let mut rows: Vec<Row> = Vec::new();
     for file in inputs.read_all() {
         match file.content {

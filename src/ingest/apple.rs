@@ -931,6 +931,7 @@ pub fn read(path: &str, bytes: &[u8]) -> Result<Vec<Activity>, IngestError> {
         .workouts
         .into_iter()
         .map(|mut w| {
+            // Read alone, the export's own warnings go with each workout.
             w.warnings.extend(export.warnings.iter().cloned());
             build(&w, path, None)
         })

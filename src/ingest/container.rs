@@ -135,6 +135,9 @@ pub struct Discovery {
     /// Apple Health export that no workout names; an export without
     /// workouts.
     pub skipped: Vec<(String, String)>,
+    /// Warnings about a whole input rather than one activity (an Apple
+    /// export's malformed DTD), each naming it: `path: what`.
+    pub notes: Vec<String>,
     /// Apple Health exports' main XML files, expanded into one source per
     /// workout at the end of [`discover`].
     apple_exports: Vec<Source>,
@@ -510,9 +513,13 @@ fn expand_apple_exports(d: &mut Discovery) {
         };
         let mut used = vec![false; routes.len()];
         let on_disk = export.location.file_on_disk().to_path_buf();
+        d.notes.extend(
+            scanned
+                .warnings
+                .iter()
+                .map(|w| format!("{}: {w}", export.display)),
+        );
         for w in scanned.workouts {
-            let mut w = w;
-            w.warnings.extend(scanned.warnings.iter().cloned());
             let route = w.route_file.as_ref().and_then(|name| {
                 let k = routes.iter().position(|r| base_of(r) == *name)?;
                 used[k] = true;

@@ -17,6 +17,7 @@ pub struct Inputs {
     sources: Vec<Source>,
     failures: Vec<FileContent>,
     archived_tags: Vec<ArchivedTag>,
+    notes: Vec<String>,
     limits: Limits,
 }
 
@@ -52,6 +53,7 @@ impl Inputs {
             failures,
             archived_tag_files,
             skipped,
+            notes,
             ..
         } = container::discover(paths);
         let failures = failures
@@ -69,6 +71,7 @@ impl Inputs {
             sources,
             failures,
             archived_tags: archived_tag_files,
+            notes,
             limits,
         }
     }
@@ -97,6 +100,12 @@ impl Inputs {
     /// taken once.
     pub fn take_failures(&mut self) -> Vec<FileContent> {
         std::mem::take(&mut self.failures)
+    }
+
+    /// Warnings about a whole input rather than one of its activities
+    /// (`path: what`; an Apple export's malformed DTD), taken once.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// The files on disk the inputs are read from (plain files and whole

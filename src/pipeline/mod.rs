@@ -85,6 +85,7 @@ pub(crate) fn run_in(
     )?;
     let rows = &tag_set.rows;
     let mut warnings = tag_set.warnings.clone();
+    warnings.extend(inputs.take_notes());
     let mut input_files = inputs.files_on_disk();
     input_files.extend(tag_set.files.iter().cloned());
     input_files.sort();

@@ -98,7 +98,9 @@ pub fn resolve_for(row: &TagRow, act: &Activity, opts: &TagOptions) -> Resolutio
     }
     let onset = match &row.file {
         Some(f) => {
-            if !file_matches(&act.path, f) && !act.aliases.iter().any(|a| a == f.trim()) {
+            if !file_matches(&act.path, f)
+                && !act.aliases.iter().any(|a| name_key(a) == name_key(f))
+            {
                 return Resolution::NotThis;
             }
             let onset = match place(&row.start, act, opts) {
@@ -260,6 +262,18 @@ pub(crate) fn base_name(path: &str) -> String {
     }
 }
 
+/// What a `file` cell and an activity's alias are compared by: a date-time
+/// (an Apple Health workout's start) by the wall-clock time or instant it
+/// names, so `2022-10-02 7:15` finds the workout named `2022-10-02 07:15`;
+/// anything else by its base name.
+pub(crate) fn name_key(s: &str) -> String {
+    match TimeSpec::parse(s) {
+        Ok(TimeSpec::Local(n)) => format!("local {n}"),
+        Ok(TimeSpec::Absolute(t)) => format!("utc {}", t.timestamp_millis()),
+        _ => base_name(s),
+    }
+}
+
 impl<'a> TagIndex<'a> {
     /// Index `rows` (the batch's good rows, in order).
     pub(crate) fn new(rows: &'a [TagRow]) -> TagIndex<'a> {
@@ -267,7 +281,13 @@ impl<'a> TagIndex<'a> {
         let mut by_time = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             match (&row.file, &row.start) {
-                (Some(f), _) => by_name.entry(base_name(f)).or_default().push(i),
+                (Some(f), _) => {
+                    let (base, key) = (base_name(f), name_key(f));
+                    if key != base {
+                        by_name.entry(key).or_default().push(i);
+                    }
+                    by_name.entry(base).or_default().push(i);
+                }
                 (None, TimeSpec::Absolute(t)) => by_time.push((t.timestamp_millis(), i)),
                 (None, TimeSpec::Local(n)) => by_time.push((n.and_utc().timestamp_millis(), i)),
                 // A relative time needs `file`; the parser already refused it.
@@ -290,7 +310,7 @@ impl<'a> TagIndex<'a> {
             .cloned()
             .unwrap_or_default();
         for alias in &act.aliases {
-            out.extend(self.by_name.get(&base_name(alias)).into_iter().flatten());
+            out.extend(self.by_name.get(&name_key(alias)).into_iter().flatten());
         }
         let lo = act.start_utc.timestamp_millis() - MAX_OFFSET_MS;
         let hi = act.end_utc().timestamp_millis() + MAX_OFFSET_MS;
