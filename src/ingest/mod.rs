@@ -6,6 +6,8 @@ pub mod container;
 pub mod fit;
 pub mod gpx;
 pub mod inputs;
+mod json;
+pub mod polar;
 pub mod tcx;
 mod xml;
 
