@@ -5,6 +5,7 @@
 pub mod container;
 pub mod fit;
 pub mod gpx;
+pub mod huawei;
 pub mod inputs;
 mod json;
 pub mod polar;
