@@ -9,6 +9,7 @@ pub mod huawei;
 pub mod inputs;
 mod json;
 pub mod polar;
+pub mod runtastic;
 pub mod tcx;
 mod xml;
 
