@@ -54,6 +54,16 @@ pub enum IngestError {
         /// The path.
         path: String,
     },
+    /// A summary whose samples live in other files that were missing or
+    /// unreadable (an adidas Running session without its GPS-data and
+    /// Heart-rate-data files).
+    #[error("{path}: holds no recorded samples: {reason}")]
+    NoSamples {
+        /// The path.
+        path: String,
+        /// Where the samples should have been, and what became of them.
+        reason: String,
+    },
     /// The name says one format, and the first bytes cannot begin a file of
     /// it (a renamed PDF, an empty file).
     #[error("{path}: not a {format} file ({start})")]

@@ -6,7 +6,11 @@ pub mod apple;
 pub mod container;
 pub mod fit;
 pub mod gpx;
+pub mod huawei;
 pub mod inputs;
+mod json;
+pub mod polar;
+pub mod runtastic;
 pub mod tcx;
 mod xml;
 
