@@ -13,7 +13,7 @@ use std::sync::Arc;
 use flate2::read::MultiGzDecoder;
 
 use super::{apple, detect, format_from_name, read_bytes};
-use crate::activity::Activity;
+use crate::activity::{Activity, Format};
 use crate::error::IngestError;
 
 /// Limits that keep hostile archives from exhausting the machine.
@@ -53,6 +53,16 @@ pub enum Location {
     /// One workout of an Apple Health export, read from its `export.xml`
     /// during discovery; its route file is read when it is loaded.
     AppleWorkout(AppleWorkoutRef),
+    /// An adidas Running / Runtastic session (`Sport-sessions/<id>.json`)
+    /// with its GPS and heart-rate files, each with the path shown.
+    RuntasticSession {
+        /// The session summary.
+        session: Box<Location>,
+        /// `Sport-sessions/GPS-data/<id>.json` (or `.gpx`).
+        gps: Option<(Box<Location>, String)>,
+        /// `Sport-sessions/Heart-rate-data/<id>.json`.
+        hr: Option<(Box<Location>, String)>,
+    },
 }
 
 impl Location {
@@ -62,6 +72,7 @@ impl Location {
             Location::File(p) => p,
             Location::ZipEntry { archive, .. } => archive,
             Location::AppleWorkout(w) => w.export_on_disk.as_path(),
+            Location::RuntasticSession { session, .. } => session.file_on_disk(),
         }
     }
 }
@@ -141,6 +152,11 @@ pub struct Discovery {
     /// Apple Health exports' main XML files, expanded into one source per
     /// workout at the end of [`discover`].
     apple_exports: Vec<Source>,
+    /// adidas Running session files (`Sport-sessions/<id>.json`), joined
+    /// with their GPS and heart-rate files at the end of [`discover`].
+    runtastic_sessions: Vec<Source>,
+    /// The GPS and heart-rate files under `Sport-sessions/`.
+    runtastic_parts: Vec<Source>,
 }
 
 /// A file that marks its folder as a cohort (one runner per entry; written
@@ -209,6 +225,13 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             continue;
         } else if is_zip_name(&shown) {
             discover_zip(p, &shown, &mut d);
+        } else if runtastic_role(&shown) == Some(RuntasticRole::Session) {
+            d.runtastic_sessions.push(Source {
+                display: shown,
+                location: Location::File(p.clone()),
+                explicit: true,
+                sport_hint: None,
+            });
         } else if is_xml_name(&shown) && file_is_apple_export(p) {
             d.apple_exports.push(Source {
                 display: shown,
@@ -226,6 +249,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         }
     }
     expand_apple_exports(&mut d);
+    join_runtastic_sessions(&mut d);
     d.sources.sort_by(|a, b| a.display.cmp(&b.display));
     d.sources.dedup_by(|a, b| a.location == b.location);
     d.archived_tag_files
@@ -297,6 +321,30 @@ fn discover_dir(dir: &Path, d: &mut Discovery) {
         let shown = path.display().to_string();
         if is_zip_name(&shown) {
             discover_zip(path, &shown, d);
+        } else if let Some(role) = runtastic_role(&shown) {
+            let s = Source {
+                display: shown,
+                location: Location::File(path.to_path_buf()),
+                explicit: false,
+                sport_hint: None,
+            };
+            match role {
+                RuntasticRole::Session => d.runtastic_sessions.push(s),
+                RuntasticRole::Part => d.runtastic_parts.push(s),
+            }
+        } else if is_json_name(&shown) {
+            // Only JSON that a reader knows (Polar Flow sessions); a
+            // health-app export's other files are passed over quietly.
+            if file_head(path)
+                .is_some_and(|h| super::format_from_content(&h) == Some(Format::Polar))
+            {
+                d.sources.push(Source {
+                    display: shown,
+                    location: Location::File(path.to_path_buf()),
+                    explicit: false,
+                    sport_hint: None,
+                });
+            }
         } else if is_xml_name(&shown) {
             if file_is_apple_export(path) {
                 d.apple_exports.push(Source {
@@ -357,6 +405,34 @@ fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
             });
             continue;
         }
+        if !name.ends_with('/') && (runtastic_role(name).is_some() || is_json_name(name)) {
+            let name = name.to_string();
+            let s = Source {
+                display: format!("{shown}/{name}"),
+                location: Location::ZipEntry {
+                    archive: path.to_path_buf(),
+                    index: i,
+                    name: name.clone(),
+                },
+                explicit: false,
+                sport_hint: None,
+            };
+            match runtastic_role(&name) {
+                Some(RuntasticRole::Session) => d.runtastic_sessions.push(s),
+                Some(RuntasticRole::Part) => d.runtastic_parts.push(s),
+                None => {
+                    let polar = archive.by_index(i).is_ok_and(|e| {
+                        let mut head = Vec::new();
+                        e.take(4096).read_to_end(&mut head).is_ok()
+                            && super::format_from_content(&head) == Some(Format::Polar)
+                    });
+                    if polar {
+                        entries.push((i, name));
+                    }
+                }
+            }
+            continue;
+        }
         if !name.ends_with('/') && is_xml_name(name) {
             let name = name.to_string();
             let is_export = archive.by_index(i).is_ok_and(|e| {
@@ -399,6 +475,134 @@ fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
             explicit: false,
             sport_hint: None,
         });
+    }
+}
+
+/// A `.json` file (Polar Flow sessions; told apart by content).
+fn is_json_name(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".json")
+}
+
+/// The first 4 KiB of a file on disk (`None` when it cannot be read).
+fn file_head(path: &Path) -> Option<Vec<u8>> {
+    let mut head = Vec::new();
+    File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    Some(head)
+}
+
+/// A file's part in an adidas Running export, by where it lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RuntasticRole {
+    /// `Sport-sessions/<id>.json`: a session's summary.
+    Session,
+    /// `Sport-sessions/GPS-data/<id>.json|.gpx` or
+    /// `Sport-sessions/Heart-rate-data/<id>.json`.
+    Part,
+}
+
+/// The folders of an adidas Running export's session files.
+const RUNTASTIC_SESSIONS: &str = "sport-sessions";
+const RUNTASTIC_PARTS: [&str; 2] = ["gps-data", "heart-rate-data"];
+
+fn runtastic_role(name: &str) -> Option<RuntasticRole> {
+    let lower = name.replace('\\', "/").to_ascii_lowercase();
+    let mut parts = lower.rsplit('/');
+    let (file, parent, grand) = (parts.next()?, parts.next()?, parts.next());
+    if parent == RUNTASTIC_SESSIONS && file.ends_with(".json") {
+        return Some(RuntasticRole::Session);
+    }
+    let is_part = RUNTASTIC_PARTS.contains(&parent)
+        && grand == Some(RUNTASTIC_SESSIONS)
+        && (file.ends_with(".json") || (parent == "gps-data" && file.ends_with(".gpx")));
+    is_part.then_some(RuntasticRole::Part)
+}
+
+/// `dir/name` as shown, and the name's stem (`Sport-sessions/abc.json` →
+/// (`Sport-sessions`, `abc`)).
+fn dir_and_stem(display: &str) -> (String, String) {
+    let d = display.replace('\\', "/");
+    let (dir, file) = d.rsplit_once('/').unwrap_or(("", d.as_str()));
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+    (dir.to_string(), stem.to_string())
+}
+
+/// Give each adidas Running session its GPS and heart-rate files (same id,
+/// under `GPS-data/` and `Heart-rate-data/` beside it), as one source.
+/// A GPX in `GPS-data/` is a part, not an activity of its own.
+fn join_runtastic_sessions(d: &mut Discovery) {
+    if d.runtastic_sessions.is_empty() && d.runtastic_parts.is_empty() {
+        return;
+    }
+    let mut parts = std::mem::take(&mut d.runtastic_parts);
+    // GPX parts were found as activity files too: they are parts.
+    d.sources.retain(|s| {
+        if runtastic_role(&s.display) == Some(RuntasticRole::Part) {
+            parts.push(s.clone());
+            false
+        } else {
+            true
+        }
+    });
+    let mut used = vec![false; parts.len()];
+    for session in std::mem::take(&mut d.runtastic_sessions) {
+        let (dir, stem) = dir_and_stem(&session.display);
+        let mut find = |folder: &str| -> Option<(Box<Location>, String)> {
+            let k = parts.iter().position(|p| {
+                let (pdir, pstem) = dir_and_stem(&p.display);
+                pstem == stem
+                    && pdir.eq_ignore_ascii_case(&format!("{dir}/{folder}"))
+            });
+            if let Some(k) = k {
+                used[k] = true;
+                return Some((
+                    Box::new(parts[k].location.clone()),
+                    parts[k].display.clone(),
+                ));
+            }
+            // A session named on the command line: its parts on disk.
+            if let Location::File(p) = &session.location {
+                let parent = p.parent()?;
+                let folder_name = if folder == "gps-data" {
+                    "GPS-data"
+                } else {
+                    "Heart-rate-data"
+                };
+                for ext in ["json", "gpx"] {
+                    let cand = parent.join(folder_name).join(format!("{stem}.{ext}"));
+                    if cand.is_file() {
+                        return Some((
+                            Box::new(Location::File(cand.clone())),
+                            cand.display().to_string(),
+                        ));
+                    }
+                }
+            }
+            None
+        };
+        let gps = find("gps-data");
+        let hr = find("heart-rate-data");
+        d.sources.push(Source {
+            display: session.display.clone(),
+            location: Location::RuntasticSession {
+                session: Box::new(session.location),
+                gps,
+                hr,
+            },
+            explicit: session.explicit,
+            sport_hint: None,
+        });
+    }
+    for (p, used) in parts.into_iter().zip(used) {
+        if !used {
+            d.skipped.push((
+                p.display,
+                "an adidas Running GPS or heart-rate file whose session file (Sport-sessions/<id>.json) is not in the export".to_string(),
+            ));
+        }
     }
 }
 
@@ -575,9 +779,11 @@ fn scan_export(location: &Location, shown: &str) -> Result<apple::Export, Ingest
             let entry = zip.by_index(*index).map_err(|e| zip_error(shown, &e))?;
             apple::scan(shown, entry)
         }
-        Location::AppleWorkout(_) => Err(IngestError::UnknownFormat {
-            path: shown.to_string(),
-        }),
+        Location::AppleWorkout(_) | Location::RuntasticSession { .. } => {
+            Err(IngestError::UnknownFormat {
+                path: shown.to_string(),
+            })
+        }
     }
 }
 
@@ -660,6 +866,71 @@ pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
             })
             .and_then(|f| read_limited(f, limits.max_entry_bytes, shown)),
         Location::ZipEntry { archive, index, .. } => read_zip_entry(archive, *index, limits, shown),
+        Location::RuntasticSession { session, gps, hr } => {
+            let read = |at: &Location, shown: &str| -> Result<Vec<u8>, IngestError> {
+                match at {
+                    Location::File(p) => File::open(p)
+                        .map_err(|e| IngestError::Io {
+                            path: shown.to_string(),
+                            source: e,
+                        })
+                        .and_then(|f| read_limited(f, limits.max_entry_bytes, shown)),
+                    Location::ZipEntry { archive, index, .. } => {
+                        read_zip_entry(archive, *index, limits, shown)
+                    }
+                    _ => Err(IngestError::UnknownFormat {
+                        path: shown.to_string(),
+                    }),
+                }
+            };
+            let part = |p: &Option<(Box<Location>, String)>| {
+                p.as_ref().map(|(at, s)| (s.clone(), read(at, s)))
+            };
+            let (gps, hr) = (part(gps), part(hr));
+            let mut warnings = Vec::new();
+            let ok = |p: &Option<(String, Result<Vec<u8>, IngestError>)>,
+                      warnings: &mut Vec<String>| {
+                match p {
+                    Some((_, Err(e))) => {
+                        warnings.push(format!("{e}"));
+                        false
+                    }
+                    Some(_) => true,
+                    None => false,
+                }
+            };
+            let (gps_ok, hr_ok) = (ok(&gps, &mut warnings), ok(&hr, &mut warnings));
+            let as_arg = |p: &Option<(String, Result<Vec<u8>, IngestError>)>, ok: bool| {
+                p.as_ref()
+                    .filter(|_| ok)
+                    .and_then(|(s, b)| b.as_ref().ok().map(|b| (s.clone(), b.clone())))
+            };
+            let (g, h) = (as_arg(&gps, gps_ok), as_arg(&hr, hr_ok));
+            let result = read(session, shown).and_then(|b| {
+                super::runtastic::read_session(
+                    shown,
+                    &b,
+                    g.as_ref().map(|(s, b)| (s.as_str(), b.as_slice())),
+                    h.as_ref().map(|(s, b)| (s.as_str(), b.as_slice())),
+                )
+            });
+            let result = match result {
+                Ok(mut acts) => {
+                    for a in &mut acts {
+                        a.warnings.extend(warnings.iter().cloned());
+                    }
+                    LoadResult::Read(acts)
+                }
+                Err(e) if !source.explicit && e.is_skippable_in_container() => {
+                    LoadResult::Skipped(e.to_string())
+                }
+                Err(e) => LoadResult::Failed(e),
+            };
+            return vec![Loaded {
+                display: shown.to_string(),
+                result,
+            }];
+        }
         Location::AppleWorkout(w) => {
             let route = w.route.as_ref().map(|(at, route_shown)| {
                 let bytes = match at.as_ref() {
@@ -672,9 +943,11 @@ pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
                     Location::ZipEntry { archive, index, .. } => {
                         read_zip_entry(archive, *index, limits, route_shown)
                     }
-                    Location::AppleWorkout(_) => Err(IngestError::UnknownFormat {
-                        path: route_shown.clone(),
-                    }),
+                    Location::AppleWorkout(_) | Location::RuntasticSession { .. } => {
+                        Err(IngestError::UnknownFormat {
+                            path: route_shown.clone(),
+                        })
+                    }
                 }
                 .and_then(|b| gunzip_if_needed(b, limits.max_entry_bytes, route_shown));
                 (route_shown.clone(), bytes)
