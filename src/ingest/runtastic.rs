@@ -386,6 +386,17 @@ fn json_points(
     }
     let mut tally = Tally::default();
     let points = stream(&parsed.value, kind, &mut tally);
+    // The join puts the streams in time order; say here if a file was not.
+    let backward = points
+        .windows(2)
+        .filter(|w| w[1].raw.time_ms < w[0].raw.time_ms)
+        .count();
+    if backward > 0 {
+        warnings.push(format!(
+            "time went backwards {backward} time(s) in the {}; samples were put in time order",
+            name_of(kind)
+        ));
+    }
     warnings.extend(
         tally_warnings(&tally, name_of(kind))
             .into_iter()
@@ -542,6 +553,9 @@ fn join(gps: Vec<Point>, hr: &[Point]) -> Vec<RawSample> {
         }
     }
     out.extend(extra);
+    // In time order, so the builder's "time went backwards" speaks of the
+    // files, not of this join (a stable sort keeps repeats in file order).
+    out.sort_by_key(|r| r.time_ms);
     out
 }
 
@@ -565,7 +579,7 @@ fn tally_warnings(t: &Tally, name: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activity::{Pause, UtcOffset};
+    use crate::activity::{Pause, Samples, UtcOffset};
 
     const SESSION: &str = r#"{"start_time":1535794114000,"end_time":1535794134000,
         "start_time_timezone_offset":7200000,"end_time_timezone_offset":7200000,
@@ -750,6 +764,119 @@ mod tests {
             read("f.json", b"{\"a\":1}"),
             Err(IngestError::Malformed { .. })
         ));
+    }
+
+    /// The real export's files, laid out as the export has them.
+    fn real_export_tree() -> tempfile::TempDir {
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+            "tests/corpus/health-apps/runtastic/\
+             fcrespel-runtastic-export-converter__src__test__resources__me__crespel__runtastic__",
+        );
+        let real = |name: &str| {
+            let mut p = corpus.clone().into_os_string();
+            p.push(name);
+            std::fs::read(p).expect("corpus file readable")
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let id = "fdd2f131-ef65-4e6c-b27e-50b8ecf465d4";
+        let s = dir.path().join("Sport-sessions");
+        for (sub, name) in [
+            ("", "SportSession.json"),
+            ("GPS-data", "GpsData.json"),
+            ("Heart-rate-data", "HeartRateData.json"),
+        ] {
+            std::fs::create_dir_all(s.join(sub)).expect("mkdir");
+            std::fs::write(s.join(sub).join(format!("{id}.json")), real(name)).expect("write");
+        }
+        dir
+    }
+
+    /// The distinct `timestamp` strings of a real sample file, counted
+    /// without the reader.
+    fn distinct_timestamps(bytes: &[u8]) -> std::collections::BTreeSet<String> {
+        let v: Value = serde_json::from_slice(bytes).expect("the real file is JSON");
+        v.as_array()
+            .expect("a list")
+            .iter()
+            .map(|x| x["timestamp"].as_str().expect("a timestamp").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_real_session_read_from_its_export_tree_joins_both_streams() {
+        let dir = real_export_tree();
+        let s = dir.path().join("Sport-sessions");
+        let id = "fdd2f131-ef65-4e6c-b27e-50b8ecf465d4.json";
+        let (sp, gp, hp) = (
+            s.join(id),
+            s.join("GPS-data").join(id),
+            s.join("Heart-rate-data").join(id),
+        );
+        let read_file = |p: &std::path::Path| std::fs::read(p).expect("readable");
+        let (session, gps, hr) = (read_file(&sp), read_file(&gp), read_file(&hp));
+        let shown = |p: &std::path::Path| p.display().to_string();
+        let acts = read_session(
+            &shown(&sp),
+            &session,
+            Some((&shown(&gp), &gps)),
+            Some((&shown(&hp), &hr)),
+        )
+        .expect("the real session reads");
+        assert_eq!(acts.len(), 1);
+        let a = &acts[0];
+        // The session says start_time 1535794114000 (09:28:34Z), offset
+        // 7200000 ms, duration 2983000 ms, sport_type_id "1".
+        assert_eq!(a.start_utc.timestamp_millis(), 1_535_794_114_000);
+        assert_eq!(
+            a.utc_offset,
+            Some(UtcOffset {
+                seconds: 7200,
+                source: OffsetSource::RuntasticOffsetField
+            })
+        );
+        assert_eq!(a.timer_s, Some(2983.0));
+        assert_eq!(a.sport, Sport::Running);
+        assert_eq!(a.elapsed_s(), 2983.0);
+        // Every heart-rate second is also a GPS second (998 and 993
+        // distinct, as python's set() also counts them), so the samples
+        // are the GPS seconds and heart rate is on the heart-rate ones.
+        let (g, h) = (distinct_timestamps(&gps), distinct_timestamps(&hr));
+        assert!(h.is_subset(&g));
+        assert_eq!((g.len(), h.len()), (998, 993));
+        assert_eq!(a.samples.len(), g.len());
+        let hr_n = a
+            .samples
+            .hr_bpm
+            .as_ref()
+            .expect("hr")
+            .iter()
+            .filter(|x| x.is_finite())
+            .count();
+        assert_eq!(hr_n, h.len());
+        assert!(Samples::has(&a.samples.lat_deg));
+        // Speed in km/h became m/s: its mean (×3.6) is the session's
+        // average_speed, 12.2011 km/h.
+        let v: Vec<f64> = a
+            .samples
+            .speed_mps
+            .as_ref()
+            .expect("speed")
+            .iter()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
+        let mean_kmh = v.iter().sum::<f64>() / v.len() as f64 * KMH_PER_MPS;
+        assert!((mean_kmh - 12.2011).abs() < 0.05, "{mean_kmh}");
+        // The file's last distance, 10107 m (the session says 10110).
+        assert_eq!(a.distance_m(), Some(10_107.0));
+        assert!(a.pauses.is_empty(), "the timer equals the clock throughout");
+        assert!(
+            a.warnings
+                .iter()
+                .all(|w| w.contains("repeated an earlier timestamp")),
+            "{:?}",
+            a.warnings
+        );
     }
 
     #[test]
