@@ -14,6 +14,7 @@ mod first_contact_report;
 mod first_contact_tags;
 mod fuzz_regressions;
 mod health_apple;
+mod health_discovery;
 mod hostile;
 mod html;
 mod inspect;
