@@ -344,9 +344,16 @@ fn the_inline_location_route_of_an_old_export_is_read_with_its_speed() {
 
 #[test]
 fn a_standalone_apple_route_gpx_reads_as_gpx_with_its_speed() {
-    let route = apple(
-        "dogsheep-healthkit-to-sqlite__tests__zip_contents/apple_health_export/workout-routes/route_2019-06-11_3.00pm.gpx",
-    );
+    // Copied out of its export: inside one, it is its workout's route.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let route = dir.path().join("route_2019-06-11_3.00pm.gpx");
+    std::fs::copy(
+        apple(
+            "dogsheep-healthkit-to-sqlite__tests__zip_contents/apple_health_export/workout-routes/route_2019-06-11_3.00pm.gpx",
+        ),
+        &route,
+    )
+    .expect("copy");
     let (rows, code) = inspect(&route);
     assert_eq!(code, 0);
     assert_eq!(rows[0]["format"], "gpx");
@@ -425,4 +432,34 @@ fn a_tag_names_an_apple_workout_by_its_route_file_or_by_its_start() {
     // A local time without `file` is placed with the workout's offset.
     let v = analyze_with_tags("start,end\n2022-10-02 07:19:00,2022-10-02 07:19:40\n");
     assert_eq!(cramp_files(&v).len(), 1, "{v:#}");
+}
+
+#[test]
+fn report_on_a_route_file_of_an_unpacked_export_reports_its_workout_with_heart_rate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&ios16(), dir.path());
+    let export = dir.path().join("apple_health_export");
+    std::fs::write(
+        export.join("cramps.csv"),
+        "file,start,end,severity\nroute_2022-10-02_7.15am.gpx,+4:00,+4:40,2\n",
+    )
+    .expect("tags");
+    let out = cramplab()
+        .arg("report")
+        .arg(export.join("workout-routes/route_2022-10-02_7.15am.gpx"))
+        .arg("--tags")
+        .arg(export.join("cramps.csv"))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The route file alone holds no heart rate: the workout's records do,
+    // and only this workout is reported (not the walk or the other run).
+    assert!(text.contains("from Strava left out"), "{text}");
+    assert!(text.contains("1 cramp(s)"), "{text}");
+    assert!(!text.contains("2022-10-03"), "{text}");
 }

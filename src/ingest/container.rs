@@ -152,6 +152,11 @@ pub struct Discovery {
     /// Apple Health exports' main XML files, expanded into one source per
     /// workout at the end of [`discover`].
     apple_exports: Vec<Source>,
+    /// Route files named on the command line inside an unpacked Apple
+    /// export, by the export XML's path shown: only their workouts are
+    /// read from it (so `report …/workout-routes/route_….gpx` gets the
+    /// workout's heart rate, which the route file does not hold).
+    apple_only: Vec<(String, Source)>,
     /// adidas Running session files (`Sport-sessions/<id>.json`), joined
     /// with their GPS and heart-rate files at the end of [`discover`].
     runtastic_sessions: Vec<Source>,
@@ -232,6 +237,23 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 explicit: true,
                 sport_hint: None,
             });
+        } else if let Some(xml) = apple_export_of_route(p) {
+            let route = Source {
+                display: shown,
+                location: Location::File(p.clone()),
+                explicit: true,
+                sport_hint: None,
+            };
+            let xml_shown = xml.display().to_string();
+            if !d.apple_exports.iter().any(|e| e.display == xml_shown) {
+                d.apple_exports.push(Source {
+                    display: xml_shown.clone(),
+                    location: Location::File(xml),
+                    explicit: true,
+                    sport_hint: None,
+                });
+            }
+            d.apple_only.push((xml_shown, route));
         } else if is_xml_name(&shown) && file_is_apple_export(p) {
             d.apple_exports.push(Source {
                 display: shown,
@@ -553,8 +575,7 @@ fn join_runtastic_sessions(d: &mut Discovery) {
         let mut find = |folder: &str| -> Option<(Box<Location>, String)> {
             let k = parts.iter().position(|p| {
                 let (pdir, pstem) = dir_and_stem(&p.display);
-                pstem == stem
-                    && pdir.eq_ignore_ascii_case(&format!("{dir}/{folder}"))
+                pstem == stem && pdir.eq_ignore_ascii_case(&format!("{dir}/{folder}"))
             });
             if let Some(k) = k {
                 used[k] = true;
@@ -640,6 +661,26 @@ fn file_is_apple_export(path: &Path) -> bool {
         && apple::looks_like_export(&head)
 }
 
+/// The Apple export XML a route file named on its own belongs to: it lies
+/// in `workout-routes/` beside the export's main XML.
+fn apple_export_of_route(route: &Path) -> Option<PathBuf> {
+    if format_from_name(&route.to_string_lossy()) != Some(Format::Gpx) {
+        return None;
+    }
+    let folder = route.parent()?;
+    if folder.file_name()? != "workout-routes" {
+        return None;
+    }
+    let mut xmls: Vec<PathBuf> = std::fs::read_dir(folder.parent()?)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && is_xml_name(&p.to_string_lossy()))
+        .collect();
+    xmls.sort();
+    xmls.into_iter().find(|p| file_is_apple_export(p))
+}
+
 /// The folder an Apple export's XML lies in, as shown (`export.zip/apple_health_export`).
 fn parent_shown(display: &str) -> &str {
     display.rfind(['/', '\\']).map_or("", |i| &display[..i])
@@ -651,7 +692,13 @@ fn parent_shown(display: &str) -> &str {
 /// one it names.
 fn expand_apple_exports(d: &mut Discovery) {
     let exports = std::mem::take(&mut d.apple_exports);
+    let only = std::mem::take(&mut d.apple_only);
     for export in exports {
+        let wanted: Vec<&Source> = only
+            .iter()
+            .filter(|(x, _)| *x == export.display)
+            .map(|(_, r)| r)
+            .collect();
         let dir = parent_shown(&export.display).to_string();
         let routes_prefix = if dir.is_empty() {
             "workout-routes/".to_string()
@@ -715,6 +762,23 @@ fn expand_apple_exports(d: &mut Discovery) {
                 .unwrap_or(&s.display)
                 .to_string()
         };
+        let mut workouts = scanned.workouts;
+        if !wanted.is_empty() {
+            let names: Vec<String> = wanted.iter().map(|r| base_of(r)).collect();
+            workouts.retain(|w| w.route_file.as_ref().is_some_and(|f| names.contains(f)));
+            // A named route no workout names is read as the GPX it is.
+            for r in &wanted {
+                let name = base_of(r);
+                if !workouts
+                    .iter()
+                    .any(|w| w.route_file.as_deref() == Some(name.as_str()))
+                {
+                    d.sources.push((*r).clone());
+                }
+            }
+            // Only the named routes' workouts: the others are not reported.
+            routes.retain(|r| names.contains(&base_of(r)));
+        }
         let mut used = vec![false; routes.len()];
         let on_disk = export.location.file_on_disk().to_path_buf();
         d.notes.extend(
@@ -723,7 +787,7 @@ fn expand_apple_exports(d: &mut Discovery) {
                 .iter()
                 .map(|w| format!("{}: {w}", export.display)),
         );
-        for w in scanned.workouts {
+        for w in workouts {
             let route = w.route_file.as_ref().and_then(|name| {
                 let k = routes.iter().position(|r| base_of(r) == *name)?;
                 used[k] = true;
