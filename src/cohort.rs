@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::ingest::container::is_candidate;
+use crate::ingest::container::may_hold_activities;
 
 /// One runner of a cohort: a name and everything that belongs to them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +218,7 @@ pub enum CohortError {
     },
     /// A runner with no activity or archive file anywhere below its paths.
     #[error(
-        "{}runner `{runner}` has no activity file: nothing under {} is a .fit, .gpx or .tcx file (maybe .gz) or a .zip export; add the runner's activities or remove it",
+        "{}runner `{runner}` has no activity file: nothing under {} is a .fit, .gpx or .tcx file (maybe .gz), a .zip export or a health app's export; add the runner's activities or remove it",
         prefix(.at),
         .path.display()
     )]
@@ -394,7 +394,7 @@ fn from_dir(dir: &Path) -> Result<Layout, CohortError> {
                 dir: dir.to_path_buf(),
                 name: lossy,
             });
-        } else if meta.is_file() && is_candidate(&lossy) {
+        } else if meta.is_file() && may_hold_activities(&path) {
             strip_extensions(&lossy).to_string()
         } else {
             layout.notes.push(format!(
@@ -479,7 +479,7 @@ fn has_activity(path: &Path) -> bool {
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_passed_over(&e.file_name().to_string_lossy()))
         .filter_map(Result::ok)
-        .any(|e| e.file_type().is_file() && is_candidate(&e.file_name().to_string_lossy()))
+        .any(|e| e.file_type().is_file() && may_hold_activities(e.path()))
 }
 
 fn canonical(path: &Path) -> Result<PathBuf, CohortError> {
@@ -605,7 +605,8 @@ pub fn from_manifest(manifest: &Path) -> Result<Layout, CohortError> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let is_tag_file = meta.is_file() && file_name.to_ascii_lowercase().ends_with(".csv");
-        let is_input = meta.is_dir() || is_tag_file || (meta.is_file() && is_candidate(&file_name));
+        let is_input =
+            meta.is_dir() || is_tag_file || (meta.is_file() && may_hold_activities(&path));
         if !is_input {
             return Err(CohortError::NotAnInput { at: at(line), path });
         }

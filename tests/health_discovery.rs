@@ -197,3 +197,38 @@ fn huawei_hitrack_files_are_found_in_a_folder_by_their_name() {
     // The file records no offset: local tag times need --tz.
     assert_eq!(rows[0]["utc_offset_s"], Value::Null);
 }
+
+#[test]
+fn a_cohort_of_runners_each_with_a_health_app_export_reads_each_runner_s_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cohort = dir.path().join("club");
+    // Anna hands in her Apple export.zip, Ben his unpacked adidas export.
+    std::fs::create_dir_all(cohort.join("anna")).expect("mkdir");
+    zip_dir(
+        &crate::common::root().join("tests/fixtures/health-apps/apple-ios16"),
+        &cohort.join("anna/export.zip"),
+    );
+    runtastic_export(&cohort.join("ben"));
+    let out = cramplab()
+        .args(["analyze", "--json", "--cohort"])
+        .arg(&cohort)
+        .args(FAST_STATS)
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let runners = v["runners"].as_array().expect("runners");
+    assert_eq!(runners.len(), 2, "{v:#}");
+    let files = v["files"].as_array().expect("files");
+    let formats = |runner: &str| -> Vec<String> {
+        files
+            .iter()
+            .filter(|f| f["runner"] == runner && f["status"] == "ok")
+            .map(|f| f["format"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    // Anna: the run with a route and the run whose route is missing (her
+    // walk is another sport); Ben: his one session.
+    assert_eq!(formats("anna"), ["apple", "apple"], "{files:#?}");
+    assert_eq!(formats("ben"), ["runtastic"], "{files:#?}");
+}

@@ -198,6 +198,27 @@ pub fn is_candidate(name: &str) -> bool {
     format_from_name(name).is_some() || is_zip_name(name)
 }
 
+/// Does this file on disk hold activities, as far as its name (or, for
+/// `.xml` and `.json`, its first bytes) tells: what [`is_candidate`] reads,
+/// an Apple Health export's XML, a Polar Flow or adidas Running session.
+/// For a cohort's check that a runner is not empty, and that a file
+/// directly under a cohort folder is a runner (`truth.json` is not).
+pub fn may_hold_activities(path: &Path) -> bool {
+    let name = path.to_string_lossy();
+    if is_candidate(&name) {
+        return true;
+    }
+    if is_xml_name(&name) {
+        return file_is_apple_export(path);
+    }
+    if is_json_name(&name) {
+        return runtastic_role(&name) == Some(RuntasticRole::Session)
+            || file_head(path)
+                .is_some_and(|h| super::format_from_content(&h) == Some(Format::Polar));
+    }
+    false
+}
+
 fn is_zip_name(name: &str) -> bool {
     name.to_ascii_lowercase().ends_with(".zip")
 }
