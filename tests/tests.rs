@@ -13,6 +13,7 @@ mod first_contact_method;
 mod first_contact_report;
 mod first_contact_tags;
 mod fuzz_regressions;
+mod health_json;
 mod hostile;
 mod html;
 mod inspect;
