@@ -10,8 +10,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 secs="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fit fit_direct gpx tcx container tags apple)
-[ -d "$here/corpus/fit" ] || "$here/seed.sh"
+[ ${#targets[@]} -eq 0 ] && targets=(fit fit_direct gpx tcx container tags apple polar runtastic huawei)
+[ -d "$here/corpus/fit" ] && [ -d "$here/corpus/polar" ] && [ -d "$here/corpus/apple" ] || "$here/seed.sh"
 mkdir -p "$here/logs"
 cd "$here/.."
 export RUSTC_BOOTSTRAP=1

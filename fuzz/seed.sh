@@ -10,7 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 real="${1:-$here/../tests/corpus}"
 out="$here/corpus"
 max=49152
-mkdir -p "$out"/{fit,gpx,tcx,container,tags,apple}
+mkdir -p "$out"/{fit,gpx,tcx,container,tags,apple,polar,runtastic,huawei}
 
 put() { # put TARGET FILE [NAME]
     head -c "$max" "$2" > "$out/$1/${3:-$(basename "$2")}" || true
@@ -24,6 +24,49 @@ for f in "$real"/health-apps/apple/*.xml "$real"/health-apps/apple/*/apple_healt
     "$real"/health-apps/apple/*/export.xml "$here/../tests/fixtures/health-apps/apple-ios16/apple_health_export/export.xml"; do
     [ -f "$f" ] && put apple "$f" "$(echo "$f" | md5sum | cut -c1-8)-$(basename "$f")"
 done
+
+# Health-app exports. HiTrack is read line by line, so a cut file is a good
+# seed; a cut JSON document is not (it is refused at once), so the Polar and
+# adidas Running seeds are whole documents with their sample lists shortened
+# (python3, when there is one) besides the cut copies.
+health="$real/health-apps"
+for f in "$health"/huawei/*; do put huawei "$f"; done
+for f in "$health"/polar/*; do put polar "$f"; done
+put polar "$here/../tests/fixtures/health-apps/polar-newer-shape.json"
+rt="$health/runtastic/fcrespel-runtastic-export-converter__src__test__resources__me__crespel__runtastic__"
+if command -v python3 > /dev/null; then
+    python3 - "$health/polar" "$out/polar" "$rt" "$out/runtastic" "$real/gpx" <<'PY'
+import glob, json, os, sys
+polar_in, polar_out, rt, rt_out, gpx_dir = sys.argv[1:]
+for f in glob.glob(os.path.join(polar_in, "*.json")):
+    d = json.load(open(f))
+    for ex in d.get("exercises", []):
+        for k, v in ex.get("samples", {}).items():
+            if isinstance(v, list):
+                ex["samples"][k] = v[:120]
+    open(os.path.join(polar_out, "short-" + os.path.basename(f)), "w").write(json.dumps(d))
+def short(name, n=60):
+    return json.dumps(json.load(open(rt + name))[:n]).encode()
+session = open(rt + "SportSession.json", "rb").read()
+gps, hr = short("GpsData.json"), short("HeartRateData.json")
+sep = b"\xff"
+seeds = {
+    "join": session + sep + gps + sep + hr,
+    "gps-only": session + sep + gps,
+    "hr-only": session + sep + b"" + sep + hr,
+    "session-alone": session,
+}
+gpx = sorted(glob.glob(os.path.join(gpx_dir, "*.gpx")), key=os.path.getsize)
+if gpx:
+    seeds["gpx-join"] = session + sep + open(gpx[0], "rb").read()[:16384] + sep + hr
+for name in ["Shoe.json", "user.json", "ImagesMetaData.json", "SportSessionAlbums.json"]:
+    seeds[name] = open(rt + name, "rb").read()
+for k, v in seeds.items():
+    open(os.path.join(rt_out, k), "wb").write(v)
+PY
+else
+    for f in "$rt"*; do put runtastic "$f"; done
+fi
 
 # A few short simulated runs in every format, plain and gzipped.
 sim="$(mktemp -d)"

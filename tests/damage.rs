@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use cramplab::activity::Activity;
 use cramplab::error::IngestError;
-use cramplab::ingest::{fit, read_any};
+use cramplab::ingest::{fit, huawei, polar, read_any, runtastic};
 use rand::{Rng, SeedableRng};
 
 use crate::common::corpus;
@@ -112,43 +112,49 @@ fn reads_or_fails_cleanly(read: Read, name: &str, case: &str, bytes: &[u8]) -> R
     }
 }
 
+/// The damaged copies of one file: empty, its first `header_len` bytes,
+/// cut at 10/50/90 %, eight single flipped bytes, and 512 random bytes at a
+/// third of the way in (a bad sector). Seeded by the file's length, so the
+/// same on every run.
+fn damaged_copies(bytes: &[u8], header_len: usize) -> Vec<(String, Vec<u8>)> {
+    let n = bytes.len();
+    let mut damaged: Vec<(String, Vec<u8>)> = vec![
+        ("empty".into(), Vec::new()),
+        ("header only".into(), bytes[..header_len.min(n)].to_vec()),
+    ];
+    for pct in [10, 50, 90] {
+        damaged.push((format!("cut at {pct} %"), bytes[..n * pct / 100].to_vec()));
+    }
+    let mut state = 0x9E37_79B9_7F4A_7C15 ^ n as u64;
+    for _ in 0..8 {
+        let at = (xorshift(&mut state) % n.max(1) as u64) as usize;
+        let mut b = bytes.to_vec();
+        if let Some(byte) = b.get_mut(at) {
+            *byte ^= (xorshift(&mut state) % 255 + 1) as u8;
+        }
+        damaged.push((format!("byte flipped at {at}"), b));
+    }
+    let mut b = bytes.to_vec();
+    let start = n / 3;
+    for byte in b.iter_mut().skip(start).take(512) {
+        *byte = (xorshift(&mut state) & 0xff) as u8;
+    }
+    damaged.push((format!("512 random bytes at {start}"), b));
+    damaged
+}
+
 #[test]
 fn cut_and_bit_flipped_corpus_files_read_or_fail_cleanly_without_panicking() {
     let mut failures = Vec::new();
     let mut cases = 0usize;
     for (name, bytes) in corpus_files() {
-        let n = bytes.len();
         let header_len = if name.starts_with("fit/") {
-            14.min(n)
+            14
         } else {
             // The XML declaration and the root element's opening.
-            200.min(n)
+            200
         };
-        let mut damaged: Vec<(String, Vec<u8>)> = vec![
-            ("empty".into(), Vec::new()),
-            ("header only".into(), bytes[..header_len].to_vec()),
-        ];
-        for pct in [10, 50, 90] {
-            damaged.push((format!("cut at {pct} %"), bytes[..n * pct / 100].to_vec()));
-        }
-        let mut state = 0x9E37_79B9_7F4A_7C15 ^ n as u64;
-        for _ in 0..8 {
-            let at = (xorshift(&mut state) % n.max(1) as u64) as usize;
-            let mut b = bytes.clone();
-            if let Some(byte) = b.get_mut(at) {
-                *byte ^= (xorshift(&mut state) % 255 + 1) as u8;
-            }
-            damaged.push((format!("byte flipped at {at}"), b));
-        }
-        // A run of garbage in the middle (a bad sector).
-        let mut b = bytes.clone();
-        let start = n / 3;
-        for byte in b.iter_mut().skip(start).take(512) {
-            *byte = (xorshift(&mut state) & 0xff) as u8;
-        }
-        damaged.push((format!("512 random bytes at {start}"), b));
-
-        for (case, b) in damaged {
+        for (case, b) in damaged_copies(&bytes, header_len) {
             cases += 1;
             if let Err(e) = reads_or_fails_cleanly(read_any, &name, &case, &b) {
                 failures.push(e);
@@ -162,6 +168,137 @@ fn cut_and_bit_flipped_corpus_files_read_or_fail_cleanly_without_panicking() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Every Polar, adidas Running and HiTrack file of the health-app corpus
+/// (`polar/…`, …), sorted, with its bytes and its own reader.
+fn health_app_files() -> Vec<(String, Vec<u8>, Read)> {
+    let mut out: Vec<(String, Vec<u8>, Read)> = Vec::new();
+    for (sub, read) in [
+        ("polar", polar::read as Read),
+        ("runtastic", runtastic::read as Read),
+        ("huawei", huawei::read as Read),
+    ] {
+        let dir = corpus().join("health-apps").join(sub);
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("corpus folder readable")
+            .map(|e| e.expect("dir entry").path())
+            .collect();
+        paths.sort();
+        for p in paths {
+            let name = format!("{sub}/{}", p.file_name().expect("name").to_string_lossy());
+            out.push((name, std::fs::read(&p).expect("corpus file readable"), read));
+        }
+    }
+    assert_eq!(out.len(), 13, "1 Polar, 8 adidas Running, 4 HiTrack files");
+    out
+}
+
+/// The real adidas Running session's three files (session, GPS, heart rate).
+fn real_session() -> &'static (Vec<u8>, Vec<u8>, Vec<u8>) {
+    static FILES: std::sync::OnceLock<(Vec<u8>, Vec<u8>, Vec<u8>)> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        let read = |n: &str| {
+            std::fs::read(corpus().join(format!(
+                "health-apps/runtastic/fcrespel-runtastic-export-converter__src__test__resources__me__crespel__runtastic__{n}"
+            )))
+            .expect("corpus file readable")
+        };
+        (read("SportSession.json"), read("GpsData.json"), read("HeartRateData.json"))
+    })
+}
+
+/// The real session joined with damaged GPS data (`name` is the session's).
+fn session_with_damaged_gps(name: &str, gps: &[u8]) -> Result<Vec<Activity>, IngestError> {
+    let (session, _, hr) = real_session();
+    runtastic::read_session(
+        name,
+        session,
+        Some(("GPS-data/x.json", gps)),
+        Some(("Heart-rate-data/x.json", hr)),
+    )
+}
+
+/// The real session joined with damaged heart-rate data and no GPS data.
+fn session_with_damaged_hr(name: &str, hr: &[u8]) -> Result<Vec<Activity>, IngestError> {
+    let (session, _, _) = real_session();
+    runtastic::read_session(name, session, None, Some(("Heart-rate-data/x.json", hr)))
+}
+
+/// A damaged session with its real GPS and heart-rate data.
+fn damaged_session(name: &str, session: &[u8]) -> Result<Vec<Activity>, IngestError> {
+    let (_, gps, hr) = real_session();
+    runtastic::read_session(
+        name,
+        session,
+        Some(("GPS-data/x.json", gps)),
+        Some(("Heart-rate-data/x.json", hr)),
+    )
+}
+
+#[test]
+fn cut_and_bit_flipped_health_app_files_read_or_fail_cleanly_without_panicking() {
+    let mut failures = Vec::new();
+    let mut cases = 0usize;
+    let (session, gps, hr) = real_session();
+    let mut inputs: Vec<(String, Vec<u8>, Vec<Read>)> = health_app_files()
+        .into_iter()
+        .map(|(name, bytes, read)| (name, bytes, vec![read, read_any as Read]))
+        .collect();
+    // The session join, one of its three files damaged at a time; the name
+    // is the session's, which every error must carry.
+    let s = "runtastic/Sport-sessions/x.json".to_string();
+    inputs.push((
+        s.clone(),
+        gps.clone(),
+        vec![session_with_damaged_gps as Read],
+    ));
+    inputs.push((s.clone(), hr.clone(), vec![session_with_damaged_hr as Read]));
+    inputs.push((s, session.clone(), vec![damaged_session as Read]));
+    for (name, bytes, readers) in inputs {
+        for (case, b) in damaged_copies(&bytes, 200) {
+            for read in &readers {
+                cases += 1;
+                if let Err(e) = reads_or_fails_cleanly(*read, &name, &case, &b) {
+                    failures.push(e);
+                }
+            }
+        }
+    }
+    // 13 files × 14 copies × 2 readers, and 3 × 14 joins.
+    assert_eq!(cases, 13 * 14 * 2 + 3 * 14);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_hitrack_or_polar_file_cut_at_ninety_percent_keeps_most_of_its_samples() {
+    // HiTrack is read line by line, so a cut keeps every whole line before
+    // it; Polar is one JSON document, so a cut copy is refused, not half read.
+    for (name, bytes, read) in health_app_files() {
+        let Ok(whole) = read(&name, &bytes) else {
+            continue;
+        };
+        let cut = &bytes[..bytes.len() * 9 / 10];
+        match (name.split('/').next(), read(&name, cut)) {
+            (Some("huawei"), Ok(acts)) => {
+                let (kept, all) = (sample_count(&acts), sample_count(&whole));
+                // Records are grouped by type, so a cut can take a whole
+                // type's tail (heart rate last): a half at least survives.
+                assert!(2 * kept >= all, "{name}: kept {kept} of {all}");
+            }
+            (Some("huawei"), Err(e)) => panic!("{name}: the 90 % cut was refused: {e}"),
+            (Some("polar"), r) => assert!(
+                matches!(r, Err(IngestError::Malformed { .. })),
+                "{name}: a cut JSON document is malformed"
+            ),
+            _ => {}
+        }
+    }
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod first_contact_tags;
 mod fuzz_regressions;
 mod health_apple;
 mod health_discovery;
+mod health_json;
 mod hostile;
 mod html;
 mod inspect;
