@@ -417,3 +417,44 @@ fn cut_gzip_and_zip_copies_of_corpus_files_load_or_fail_cleanly_without_panickin
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn cut_and_bit_flipped_apple_exports_read_or_fail_cleanly_without_panicking() {
+    // Every export.xml of the health-app corpus and the hand-made iOS 16
+    // one (malformed DTD, a control byte), through the Apple reader and
+    // the content sniffer.
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(corpus().join("health-apps/apple"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.path().to_path_buf())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    files.push(
+        crate::common::root()
+            .join("tests/fixtures/health-apps/apple-ios16/apple_health_export/export.xml"),
+    );
+    files.sort();
+    // 8 standalone samples, the 2 unpacked trees' export.xml, the fixture.
+    assert_eq!(files.len(), 11, "{files:?}");
+    let mut failures = Vec::new();
+    let mut cases = 0usize;
+    for p in files {
+        let bytes = std::fs::read(&p).expect("readable");
+        let name = p.display().to_string();
+        for (case, b) in damaged_copies(&bytes, 200) {
+            for read in [cramplab::ingest::apple::read as Read, read_any as Read] {
+                cases += 1;
+                if let Err(e) = reads_or_fails_cleanly(read, &name, &case, &b) {
+                    failures.push(e);
+                }
+            }
+        }
+    }
+    assert_eq!(cases, 11 * 14 * 2);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
