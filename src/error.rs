@@ -105,13 +105,16 @@ pub enum IngestError {
 
 impl IngestError {
     /// Whether this error, met inside a folder or archive, means "not for
-    /// us" (skip and count) rather than "damaged" (report).
+    /// us" (skip and count) rather than "damaged" (report). A health-app
+    /// session or workout with nothing recorded is one: exports hold many
+    /// (a run typed in by hand, a treadmill session without a strap).
     pub fn is_skippable_in_container(&self) -> bool {
         matches!(
             self,
             IngestError::NotAnActivity { .. }
                 | IngestError::NoTimes { .. }
                 | IngestError::NothingRecorded { .. }
+                | IngestError::NoSamples { .. }
         )
     }
 }
