@@ -423,6 +423,9 @@ pub fn scan<R: Read>(shown: &str, input: R) -> Result<Export, IngestError> {
                 break;
             }
         };
+        // A self-closing element has no end event: `<Workout …/>` (a
+        // summary without children) ends where it starts.
+        let self_closing = matches!(event, Event::Empty(_));
         match event {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
@@ -453,7 +456,11 @@ pub fn scan<R: Read>(shown: &str, input: R) -> Result<Export, IngestError> {
                 "Workout" => {
                     finish_workout(&mut open, &mut export);
                     open.w = workout_start(&e, &mut export.warnings);
+                    if self_closing {
+                        finish_workout(&mut open, &mut export);
+                    }
                 }
+                "WorkoutRoute" if self_closing => {}
                 _ if open.w.is_some() => workout_child(&e, &mut open),
                 _ => {}
             },
@@ -977,6 +984,48 @@ mod tests {
         assert_eq!(hr_at(&hr, 13_000), None);
         assert_eq!(hr_at(&hr, 58_000), Some(150.0));
         assert_eq!(hr_at(&[], 0), None);
+    }
+
+    #[test]
+    fn a_scan_joins_own_heart_rate_and_counts_repeated_events_once() {
+        let xml = r#"<?xml version="1.0"?>
+<HealthData locale="en_US">
+ <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="W" unit="count/min" startDate="2024-05-03 08:00:05 +0200" endDate="2024-05-03 08:00:05 +0200" value="120"/>
+ <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Other &amp; Co" unit="count/min" startDate="2024-05-03 08:00:06 +0200" endDate="2024-05-03 08:00:06 +0200" value="99"/>
+ <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="W" unit="count/s" startDate="2024-05-03 08:00:10 +0200" endDate="2024-05-03 08:00:10 +0200" value="2.5"/>
+ <Record type="HKQuantityTypeIdentifierStepCount" sourceName="W" unit="count" startDate="2024-05-03 08:00:10 +0200" endDate="2024-05-03 08:00:10 +0200" value="12"/>
+ <Workout workoutActivityType="HKWorkoutActivityTypeWalking" startDate="2024-05-02 08:00:00 +0200" endDate="2024-05-02 08:30:00 +0200"/>
+ <Workout workoutActivityType="HKWorkoutActivityTypeRunning" sourceName="W" duration="30" durationUnit="min" startDate="2024-05-03 08:00:00 +0200" endDate="2024-05-03 08:40:00 +0200">
+  <WorkoutEvent type="HKWorkoutEventTypePause" date="2024-05-03 08:10:00 +0200"/>
+  <WorkoutEvent type="HKWorkoutEventTypeResume" date="2024-05-03 08:12:00 +0200"/>
+  <WorkoutActivity>
+   <WorkoutEvent type="HKWorkoutEventTypePause" date="2024-05-03 08:10:00 +0200"/>
+   <WorkoutEvent type="HKWorkoutEventTypeResume" date="2024-05-03 08:12:00 +0200"/>
+   <WorkoutStatistics type="HKQuantityTypeIdentifierDistanceWalkingRunning" sum="5.5" unit="km"/>
+  </WorkoutActivity>
+  <WorkoutEvent type="HKWorkoutEventTypeMotionPaused" date="2024-05-03 08:39:00 +0200"/>
+ </Workout>
+</HealthData>"#;
+        let e = scan("x.xml", xml.as_bytes()).expect("scans");
+        assert_eq!((e.records, e.hr_records, e.workouts.len()), (4, 3, 2));
+        let walk = &e.workouts[0];
+        assert_eq!(walk.sport(), Sport::Walking);
+        let run = &e.workouts[1];
+        // 08:00:00 +0200 is 06:00:00 UTC, 1 714 716 000 s after 1970 (by Python).
+        let at = |h: i64, m: i64, s: i64| 1_714_716_000_000 + ((h - 6) * 3600 + m * 60 + s) * 1000;
+        assert_eq!(run.start_ms, at(6, 0, 0));
+        assert_eq!(run.hr, vec![(at(6, 0, 5), 120.0), (at(6, 0, 10), 150.0)]);
+        assert_eq!(
+            run.pauses_ms,
+            vec![(at(6, 10, 0), at(6, 12, 0)), (at(6, 39, 0), at(6, 40, 0))]
+        );
+        assert_eq!(run.distance_m, Some(5500.0));
+        assert_eq!(run.duration_s, Some(1800.0));
+        assert!(
+            run.warnings[0].contains("1 heart-rate record(s) from Other & Co"),
+            "{:?}",
+            run.warnings
+        );
     }
 
     #[test]
