@@ -16,7 +16,7 @@ static DEFAULT_FORMATS: LazyLock<String> = LazyLock::new(|| {
     Params::default()
         .formats
         .iter()
-        .map(|f| f.ext())
+        .map(|f| f.name())
         .collect::<Vec<_>>()
         .join(",")
 });
@@ -41,7 +41,10 @@ pub struct SimulateArgs {
     /// more often slowed, walked or stopped, and last longer).
     #[arg(long)]
     pub confound: bool,
-    /// Formats to mix (mostly FIT, some GPX, few TCX).
+    /// Formats to mix (mostly FIT, some GPX, few TCX). Also `apple`: the
+    /// Apple runs go into one Apple Health export.zip (export.xml with heart
+    /// rate and workouts, route GPX files); and `polar`: one Polar Flow
+    /// training-session JSON per run, in the older or newer shape.
     #[arg(long, value_delimiter = ',', default_value = DEFAULT_FORMATS.as_str(), value_parser = parse_format)]
     pub formats: Vec<FileFormat>,
     /// Gzip some activity files (about 30 % of FIT, 60 % of GPX/TCX).
@@ -93,8 +96,18 @@ pub fn run(cfg: &SimulateArgs) -> anyhow::Result<Status> {
     }
     let t = simulate::truth::build(&sim.params, sim.seed, &sim.runs).summary;
     let r = &t.tagged_by_response;
+    let mut apps = String::new();
+    if t.apple_workouts > 0 {
+        apps.push_str(&format!(
+            ", {} Apple workouts in export.zip",
+            t.apple_workouts
+        ));
+    }
+    if t.polar_files > 0 {
+        apps.push_str(&format!(", {} Polar sessions", t.polar_files));
+    }
     eprintln!(
-        "cramplab: wrote {} files to {} ({} FIT, {} GPX, {} TCX, {} gzipped; cramps.csv; truth.json)",
+        "cramplab: wrote {} files to {} ({} FIT, {} GPX, {} TCX{apps}, {} gzipped; cramps.csv; truth.json)",
         written.len(),
         cfg.out.display(),
         t.fit_files,
@@ -153,5 +166,6 @@ fn run_cohort(cfg: &SimulateArgs, runners: usize, base: Params) -> anyhow::Resul
 
 /// Parse a `--formats` item.
 pub fn parse_format(s: &str) -> Result<FileFormat, String> {
-    FileFormat::parse(s).ok_or_else(|| format!("unknown format {s:?} (use fit, gpx, tcx)"))
+    FileFormat::parse(s)
+        .ok_or_else(|| format!("unknown format {s:?} (use fit, gpx, tcx, apple, polar)"))
 }

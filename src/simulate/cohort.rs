@@ -391,6 +391,8 @@ pub fn runner_params(cp: &CohortParams, t: &RunnerTraits) -> Params {
         FileFormat::Fit => fit > 0.0,
         FileFormat::Gpx => gpx > 0.0,
         FileFormat::Tcx => tcx > 0.0,
+        // A health app is the runner's whatever watch profile they drew.
+        FileFormat::Apple | FileFormat::Polar => true,
     });
     if p.formats.is_empty() {
         p.formats = cp.base.formats.clone();
@@ -401,6 +403,8 @@ pub fn runner_params(cp: &CohortParams, t: &RunnerTraits) -> Params {
     p.tags.gpx_waypoint_run_share = waypoints;
     p.tags.severity_share = t.severity_share;
     p.calendar.home = t.home.clone();
+    // The export names the watch after its owner.
+    p.apple.owner = t.name.clone();
     p
 }
 
@@ -489,7 +493,8 @@ pub struct ClubRun {
     pub event: usize,
     /// Runner folder.
     pub runner: String,
-    /// File name in the runner's folder.
+    /// The run's file in the runner's folder (as in the runner's own
+    /// `truth.json`).
     pub file: String,
     /// Start, RFC 3339 UTC.
     pub start_utc: String,
@@ -504,10 +509,20 @@ pub struct FileCounts {
     pub gpx: usize,
     /// TCX.
     pub tcx: usize,
+    /// Apple workouts, in the runner's `export.zip` (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub apple: usize,
+    /// Polar sessions (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub polar: usize,
     /// Gzipped.
     pub gzipped: usize,
     /// Files per device or app.
     pub devices: BTreeMap<&'static str, usize>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One runner in the top-level `truth.json`.
@@ -565,6 +580,8 @@ pub fn runner_truth(t: RunnerTraits, sim: &Simulation) -> RunnerTruth {
             fit: s.fit_files,
             gpx: s.gpx_files,
             tcx: s.tcx_files,
+            apple: s.apple_workouts,
+            polar: s.polar_files,
             gzipped: s.gzipped_files,
             devices,
         },

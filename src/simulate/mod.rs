@@ -1,6 +1,8 @@
 //! `cramplab simulate`: realistic runs with cramps and a planted truth,
-//! written as real FIT, GPX and TCX files plus the `cramps.csv` a runner
-//! would keep and a `truth.json` holding what really happened.
+//! written as real FIT, GPX and TCX files (or as the health apps hand them
+//! out: an Apple Health `export.zip`, Polar Flow JSON sessions) plus the
+//! `cramps.csv` a runner would keep and a `truth.json` holding what really
+//! happened.
 //!
 //! It exists so the analysis can be checked against a known answer: plant
 //! "slowed cramps last half as long" (`effect_ratio = 0.5`) and the report
@@ -23,11 +25,13 @@
 //! # Ok::<(), cramplab::simulate::SimError>(())
 //! ```
 
+pub mod apple;
 pub mod cohort;
 pub mod course;
 pub mod cramps;
 pub mod fit;
 pub mod gpx;
+pub mod polar;
 mod random;
 pub mod runner;
 pub mod sensors;
@@ -82,6 +86,14 @@ pub enum SimError {
     /// Writing the tag file failed.
     #[error("cannot write cramps.csv: {0}")]
     Csv(#[from] csv::Error),
+    /// Packing the Apple Health `export.zip` failed.
+    #[error("cannot pack {file}: {reason}")]
+    Zip {
+        /// The archive being written.
+        file: String,
+        /// The zip writer's complaint.
+        reason: String,
+    },
 }
 
 /// An activity file format the simulator writes.
@@ -94,26 +106,53 @@ pub enum FileFormat {
     Gpx,
     /// Garmin Training Center XML.
     Tcx,
+    /// A workout in an Apple Health export: every Apple run of a history
+    /// goes into one `export.zip` (`export.xml` with heart-rate records and
+    /// the workout, plus the route GPX), see [`apple`].
+    Apple,
+    /// A Polar Flow account-export training session (JSON, older or newer
+    /// shape), see [`polar`].
+    Polar,
 }
 
 impl FileFormat {
-    /// File extension.
+    /// Extension of the file a run is written to (for Apple: the route).
     pub fn ext(self) -> &'static str {
+        match self {
+            FileFormat::Fit => "fit",
+            FileFormat::Gpx | FileFormat::Apple => "gpx",
+            FileFormat::Tcx => "tcx",
+            FileFormat::Polar => "json",
+        }
+    }
+
+    /// The name `--formats` knows the format by.
+    pub fn name(self) -> &'static str {
         match self {
             FileFormat::Fit => "fit",
             FileFormat::Gpx => "gpx",
             FileFormat::Tcx => "tcx",
+            FileFormat::Apple => "apple",
+            FileFormat::Polar => "polar",
         }
     }
 
-    /// Parse `fit`, `gpx` or `tcx`.
+    /// Parse `fit`, `gpx`, `tcx`, `apple` or `polar`.
     pub fn parse(s: &str) -> Option<FileFormat> {
         match s.trim().to_ascii_lowercase().as_str() {
             "fit" => Some(FileFormat::Fit),
             "gpx" => Some(FileFormat::Gpx),
             "tcx" => Some(FileFormat::Tcx),
+            "apple" => Some(FileFormat::Apple),
+            "polar" => Some(FileFormat::Polar),
             _ => None,
         }
+    }
+
+    /// A health app's export rather than a watch's activity file: recorded
+    /// every second, never gzipped, the runner's offset always in the file.
+    pub fn is_health_app(self) -> bool {
+        matches!(self, FileFormat::Apple | FileFormat::Polar)
     }
 }
 
@@ -235,6 +274,15 @@ pub struct Params {
     pub sensors: SensorParams,
     /// Tagging habits.
     pub tags: TagParams,
+    /// Apple Health exports. Not serialised with the other parameters, so
+    /// a history without Apple runs keeps its `truth.json` byte for byte;
+    /// `truth.json` carries them as `apple_params` when Apple runs exist.
+    #[serde(skip)]
+    pub apple: apple::AppleParams,
+    /// Polar Flow sessions (in `truth.json` as `polar_params` when Polar
+    /// runs exist, like [`Params::apple`]).
+    #[serde(skip)]
+    pub polar: polar::PolarParams,
 }
 
 impl Default for Params {
@@ -254,6 +302,8 @@ impl Default for Params {
             cramps: CrampParams::default(),
             sensors: SensorParams::default(),
             tags: TagParams::default(),
+            apple: apple::AppleParams::default(),
+            polar: polar::PolarParams::default(),
         }
     }
 }
@@ -293,6 +343,8 @@ impl Params {
                 .parse::<Tz>()
                 .map_err(|e| SimError::Param(format!("zone {:?}: {e}", place.zone)))?;
         }
+        self.apple.validate()?;
+        self.polar.validate()?;
         Ok(())
     }
 }
@@ -344,8 +396,13 @@ pub struct SimRun {
     pub recorded: Recorded,
     /// One tag per cramp in `track.cramps`.
     pub tags: Vec<Tag>,
-    /// The file's bytes as written (gzipped when `gzip`).
+    /// The file's bytes as written (gzipped when `gzip`; for an Apple run
+    /// the route GPX, which goes into the history's `export.zip`).
     pub bytes: Vec<u8>,
+    /// How an Apple run was written (Apple runs only).
+    pub apple: Option<apple::AppleRun>,
+    /// How a Polar run was written (Polar runs only).
+    pub polar: Option<polar::PolarRun>,
 }
 
 /// How a lap ended.
@@ -363,6 +420,16 @@ impl SimRun {
     /// Last second of the recording.
     pub fn end_s(&self) -> u32 {
         self.track.end_s()
+    }
+
+    /// The name `cramps.csv` gives the run's file in its `file` column: the
+    /// file's own name (for an Apple run, the route GPX's name inside the
+    /// export, as the runner sees it in `workout-routes/`).
+    pub fn csv_file(&self) -> &str {
+        self.file_name
+            .rsplit('/')
+            .next()
+            .unwrap_or(self.file_name.as_str())
     }
 
     /// Start as a UTC time.
@@ -464,16 +531,25 @@ pub struct Simulation {
     pub cramps_csv: String,
     /// `truth.json`.
     pub truth_json: String,
+    /// The Apple Health `export.zip` holding every Apple run (none without
+    /// Apple runs).
+    pub apple_export: Option<Vec<u8>>,
 }
 
 impl Simulation {
-    /// Every output file: (name, bytes), activity files first.
+    /// Every output file: (name, bytes), activity files first. Apple runs
+    /// are not files of their own: they are inside `export.zip`, which
+    /// follows the other activity files.
     pub fn files(&self) -> Vec<(&str, &[u8])> {
         let mut v: Vec<(&str, &[u8])> = self
             .runs
             .iter()
+            .filter(|r| r.format != FileFormat::Apple)
             .map(|r| (r.file_name.as_str(), r.bytes.as_slice()))
             .collect();
+        if let Some(zip) = &self.apple_export {
+            v.push((apple::EXPORT_ZIP, zip.as_slice()));
+        }
         v.push(("cramps.csv", self.cramps_csv.as_bytes()));
         v.push(("truth.json", self.truth_json.as_bytes()));
         v
@@ -490,6 +566,8 @@ fn format_counts(p: &Params) -> Vec<(FileFormat, usize)> {
         FileFormat::Fit => p.output.fit_weight,
         FileFormat::Gpx => p.output.gpx_weight,
         FileFormat::Tcx => p.output.tcx_weight,
+        FileFormat::Apple => p.apple.weight,
+        FileFormat::Polar => p.polar.weight,
     };
     let total: f64 = formats.iter().map(|&f| w(f)).sum();
     let n = p.runs;
@@ -615,6 +693,27 @@ fn join_club(slots: &mut [Slot], club: &ClubStart) -> Result<(), SimError> {
     Ok(())
 }
 
+/// Total ascent and descent of an altitude series, m, counting a change
+/// only once it exceeds a dead band (hysteresis), so sensor noise does not
+/// add up to hundreds of metres of climb; the 3 m band is our choice, for
+/// the totals the health-app writers state.
+pub(crate) fn climb_m(altitude_m: impl Iterator<Item = f64>) -> (f64, f64) {
+    const DEAD_BAND_M: f64 = 3.0;
+    let (mut up, mut down) = (0.0, 0.0);
+    let mut reference: Option<f64> = None;
+    for a in altitude_m {
+        let r = *reference.get_or_insert(a);
+        if a - r > DEAD_BAND_M {
+            up += a - r;
+            reference = Some(a);
+        } else if r - a > DEAD_BAND_M {
+            down += r - a;
+            reference = Some(a);
+        }
+    }
+    (up, down)
+}
+
 /// Gzip `bytes` deterministically: no file name, mtime 0, OS "unknown".
 pub fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {
     let mut enc = flate2::GzBuilder::new()
@@ -675,11 +774,12 @@ pub fn generate_with_club(
     for (i, slot) in slots.into_iter().enumerate() {
         runs.push(simulate_run(p, &model, i, slot, formats[i], run_seeds[i])?);
     }
+    apple::make_route_names_unique(&mut runs);
     let rows: Vec<(tags::RowRun, &Tag)> = runs
         .iter()
         .flat_map(|r| {
             let run = tags::RowRun {
-                file: &r.file_name,
+                file: r.csv_file(),
                 start_unix_s: r.start_unix_s,
                 utc_offset_s: r.utc_offset_s,
             };
@@ -688,12 +788,14 @@ pub fn generate_with_club(
         .collect();
     let cramps_csv = tags::csv_text(&rows)?;
     let truth_json = truth::truth_json(p, seed, &runs);
+    let apple_export = apple::export_zip(&p.apple, &runs)?;
     Ok(Simulation {
         seed,
         params: p.clone(),
         runs,
         cramps_csv,
         truth_json,
+        apple_export,
     })
 }
 
@@ -710,15 +812,27 @@ fn simulate_run(
     let mut rng_runner = sub_rng(seed, 3);
     let mut rng_tags = sub_rng(seed, 4);
     let mut rng_sensor = sub_rng(seed, 5);
+    // Only the health-app writers draw from this stream, so FIT, GPX and
+    // TCX runs draw exactly what they drew before those writers existed.
+    let mut rng_health = sub_rng(seed, 6);
 
+    let apple_layout =
+        (format == FileFormat::Apple).then(|| apple::draw_layout(&mut rng_health, &p.apple));
     let device = match format {
         FileFormat::Fit => sensors::FIT_DEVICES[pick(&mut rng_plan, &[0.35, 0.2, 0.2, 0.25])],
         FileFormat::Gpx => sensors::GPX_DEVICES[pick(&mut rng_plan, &[0.4, 0.35, 0.25])],
         FileFormat::Tcx => sensors::TCX_DEVICES[0],
+        FileFormat::Apple => {
+            let i = pick(&mut rng_plan, &[0.3, 0.4, 0.3]);
+            apple::watch_for(apple_layout.unwrap_or(apple::Layout::WorkoutActivity), i).device
+        }
+        FileFormat::Polar => polar::DEVICES[pick(&mut rng_plan, &[0.4, 0.3, 0.3])],
     };
+    // The Health app zips its export whole, Polar's JSON is not gzipped.
     let gzip_share = match format {
         FileFormat::Fit => p.output.gzip_share_fit,
         FileFormat::Gpx | FileFormat::Tcx => p.output.gzip_share_xml,
+        FileFormat::Apple | FileFormat::Polar => 0.0,
     };
     let gzip = p.gzip && chance(&mut rng_plan, gzip_share);
     let style = XmlStyle {
@@ -734,7 +848,9 @@ fn simulate_run(
         fit_laps: format == FileFormat::Fit && chance(&mut rng_plan, p.tags.fit_lap_run_share),
         waypoints: format == FileFormat::Gpx
             && chance(&mut rng_plan, p.tags.gpx_waypoint_run_share),
-        file_has_offset: format == FileFormat::Fit || style.times_with_offset,
+        file_has_offset: format == FileFormat::Fit
+            || style.times_with_offset
+            || format.is_health_app(),
     };
     let cp = &p.course;
     let course_kind = match pick(
@@ -763,7 +879,12 @@ fn simulate_run(
     let track = runner::simulate(&mut rng_runner, model, &draw, &course);
     let start_unix_s = slot.start_utc.timestamp();
     let tags = tags::decide(&mut rng_tags, &p.tags, habit, &track.cramps, start_unix_s);
-    let setup = Setup::draw(&mut rng_sensor, &p.sensors, &device, track.end_s());
+    let mut setup = Setup::draw(&mut rng_sensor, &p.sensors, &device, track.end_s());
+    if format.is_health_app() {
+        // An Apple Watch route and a Polar session hold a sample every
+        // second: neither has "smart" recording.
+        setup.recording = sensors::RecordingMode::EverySecond;
+    }
     let recorded = sensors::record(&mut rng_sensor, &p.sensors, &setup, &track, &course);
 
     let local_date = slot
@@ -772,7 +893,17 @@ fn simulate_run(
             &chrono::FixedOffset::east_opt(slot.offset_s).expect("offsets come from real zones"),
         )
         .format("%Y-%m-%d");
-    let base_name = format!("run-{:03}_{local_date}.{}", index + 1, format.ext());
+    let polar_session = (format == FileFormat::Polar)
+        .then(|| polar::draw_session(&mut rng_health, &p.polar, index));
+    let base_name = match (format, &polar_session) {
+        (FileFormat::Apple, _) => format!(
+            "{}/{}",
+            apple::ROUTES_IN_ZIP,
+            apple::route_file_name(start_unix_s, slot.offset_s)
+        ),
+        (FileFormat::Polar, Some(s)) => s.file_name(start_unix_s, slot.offset_s),
+        _ => format!("run-{:03}_{local_date}.{}", index + 1, format.ext()),
+    };
     let file_name = if gzip {
         format!("{base_name}.gz")
     } else {
@@ -796,11 +927,25 @@ fn simulate_run(
         recorded,
         tags,
         bytes: Vec::new(),
+        apple: None,
+        polar: None,
     };
     let plain = match format {
         FileFormat::Fit => fit::encode(&run)?,
         FileFormat::Gpx => gpx::write(&run).into_bytes(),
         FileFormat::Tcx => tcx::write(&run).into_bytes(),
+        FileFormat::Apple => {
+            let layout = apple_layout.expect("drawn above for Apple runs");
+            let (drawn, route) = apple::draw_run(&mut rng_health, &p.apple, &run, layout);
+            run.apple = Some(drawn);
+            route.into_bytes()
+        }
+        FileFormat::Polar => {
+            let session = polar_session.expect("drawn above for Polar runs");
+            let (text, written) = polar::write(&mut rng_health, &p.polar, &run, session);
+            run.polar = Some(written);
+            text.into_bytes()
+        }
     };
     run.bytes = if gzip { gzip_bytes(&plain) } else { plain };
     Ok(run)
@@ -820,6 +965,12 @@ fn previous_outputs(dir: &Path) -> (Vec<String>, Vec<String>) {
     }
     // Only plain names: never follow a path out of `dir`.
     let plain = |f: &&str| !f.contains(['/', '\\']) && !f.starts_with('.') && !f.is_empty();
+    // A run inside an archive (`export.zip/apple_health_export/…`) stands
+    // for the archive, a plain `.zip` name in `dir`.
+    let archive = |f: &str| -> Option<String> {
+        let (first, _) = f.split_once('/')?;
+        (plain(&first) && first.ends_with(".zip")).then(|| first.to_string())
+    };
     let listed = |key: &str, field: &str| -> Vec<String> {
         doc[key]
             .as_array()
@@ -827,13 +978,20 @@ fn previous_outputs(dir: &Path) -> (Vec<String>, Vec<String>) {
                 items
                     .iter()
                     .filter_map(|r| r[field].as_str())
-                    .filter(plain)
-                    .map(str::to_string)
+                    .filter_map(|f| {
+                        if plain(&f) {
+                            Some(f.to_string())
+                        } else {
+                            archive(f)
+                        }
+                    })
                     .collect()
             })
             .unwrap_or_default()
     };
     let mut names = listed("runs", "file");
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
     names.push("cramps.csv".into());
     names.push("truth.json".into());
     (names, listed("runners", "name"))
@@ -1045,6 +1203,81 @@ mod tests {
         }
         assert!(berlin.iter().any(|s| s.offset_s == 3600));
         assert!(berlin.iter().any(|s| s.offset_s == 7200));
+    }
+
+    #[test]
+    fn climb_ignores_noise_inside_the_dead_band_and_counts_real_hills() {
+        // ±1 m of noise on the flat: no climb at all.
+        let flat = [500.0, 501.0, 499.0, 500.5, 499.5, 500.0];
+        assert_eq!(climb_m(flat.into_iter()), (0.0, 0.0));
+        // Up 10 m in 2 m steps, then down 6 m. By hand: the reference
+        // moves 100 → 104 → 108 on the way up (8 m counted; 110 is within
+        // 3 m of 108), then 108 → 104 on the way down (4 m counted).
+        let hill = [0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 8.0, 6.0, 4.0];
+        let (up, down) = climb_m(hill.into_iter().map(|a| a + 100.0));
+        assert_eq!((up, down), (8.0, 4.0));
+    }
+
+    #[test]
+    fn apple_runs_go_into_one_export_zip_listed_once_among_the_files() {
+        let p = Params {
+            formats: vec![FileFormat::Fit, FileFormat::Apple, FileFormat::Polar],
+            ..short(6)
+        };
+        let sim = generate(&p, 3).unwrap();
+        let apple = sim
+            .runs
+            .iter()
+            .filter(|r| r.format == FileFormat::Apple)
+            .count();
+        assert!(apple > 0);
+        let names: Vec<&str> = sim.files().iter().map(|(n, _)| *n).collect();
+        assert_eq!(names.iter().filter(|n| **n == "export.zip").count(), 1);
+        // The other runs are files of their own; the Apple ones are not.
+        assert_eq!(names.len(), sim.runs.len() - apple + 3, "{names:?}");
+        assert!(names.iter().all(|n| !n.contains('/')), "{names:?}");
+        for r in sim.runs.iter().filter(|r| r.format == FileFormat::Apple) {
+            assert!(
+                r.file_name.starts_with(apple::ROUTES_IN_ZIP),
+                "{}",
+                r.file_name
+            );
+            assert!(r.csv_file().starts_with("route_"), "{}", r.csv_file());
+            assert!(!r.gzip);
+        }
+        // Without Apple runs there is no archive.
+        let q = Params {
+            formats: vec![FileFormat::Polar],
+            ..short(2)
+        };
+        assert!(generate(&q, 3).unwrap().apple_export.is_none());
+    }
+
+    #[test]
+    fn previous_outputs_stand_an_archived_run_for_its_archive_and_go_nowhere_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let truth = serde_json::json!({
+            "generator": truth::GENERATOR,
+            "runs": [
+                {"file": "export.zip/apple_health_export/workout-routes/route_a.gpx"},
+                {"file": "training-session-2025-01-01-1-x.json"},
+                {"file": "export.zip/apple_health_export/workout-routes/route_b.gpx"},
+                {"file": "../outside.zip/x.gpx"},
+                {"file": "sub/run.fit"},
+            ]
+        });
+        std::fs::write(dir.path().join("truth.json"), truth.to_string()).unwrap();
+        let (files, runners) = previous_outputs(dir.path());
+        assert_eq!(
+            files,
+            [
+                "export.zip",
+                "training-session-2025-01-01-1-x.json",
+                "cramps.csv",
+                "truth.json"
+            ]
+        );
+        assert!(runners.is_empty());
     }
 
     #[test]

@@ -6,8 +6,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+use super::apple::{AppleParams, Layout, PauseKind};
 use super::course::CourseKind;
 use super::cramps::{Muscle, Response};
+use super::polar::{PolarParams, Shape};
 use super::sensors::{HrSensor, RecordingMode};
 use super::tags::TagSource;
 use super::{FileFormat, Params, SimRun};
@@ -64,6 +66,12 @@ pub struct Summary {
     pub gpx_files: usize,
     /// TCX files.
     pub tcx_files: usize,
+    /// Apple workouts (all in one `export.zip`; absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub apple_workouts: usize,
+    /// Polar session files (absent when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub polar_files: usize,
     /// Gzipped files.
     pub gzipped_files: usize,
     /// All cramps.
@@ -80,10 +88,63 @@ pub struct Summary {
     pub tagged_by_response: ByResponse,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// How an Apple run appears in the export.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppleTruth {
+    /// The route's file name in `workout-routes/` (the name `cramps.csv`
+    /// uses).
+    pub route_file: String,
+    /// Workout layout.
+    pub layout: Layout,
+    /// `sourceName` of the workout and its own heart-rate records.
+    pub source_name: String,
+    /// `sourceVersion` (watchOS).
+    pub source_version: &'static str,
+    /// The workout's own heart-rate records.
+    pub hr_records: usize,
+    /// The app that duplicated the heart rate, if any.
+    pub duplicate_source: Option<&'static str>,
+    /// Its records.
+    pub duplicate_hr_records: usize,
+    /// Resting heart-rate records around the workout (outside it).
+    pub resting_hr_records: usize,
+    /// What each of `pauses` was.
+    pub pause_kinds: Vec<PauseKind>,
+    /// Points in the route GPX, repeated times included.
+    pub route_points: usize,
+    /// Route points that repeat the previous point's time.
+    pub repeated_times: usize,
+}
+
+/// How a Polar run's session file is written.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolarTruth {
+    /// Shape.
+    pub shape: Shape,
+    /// Session id.
+    pub session_id: u64,
+    /// Seconds before the first GPS fix.
+    pub first_fix_s: u32,
+    /// Samples per channel.
+    pub samples: usize,
+    /// Bare `NaN` values (newer shape).
+    pub nan_values: usize,
+    /// Samples without a `value` (older shape).
+    pub missing_values: usize,
+    /// Route points.
+    pub route_points: usize,
+}
+
 /// One run's truth.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunTruth {
-    /// File name.
+    /// The run's file, relative to the output folder (an Apple run's is
+    /// its route inside the export,
+    /// `export.zip/apple_health_export/workout-routes/route_….gpx`).
     pub file: String,
     /// Format.
     pub format: FileFormat,
@@ -136,6 +197,12 @@ pub struct RunTruth {
     pub tag_habit: &'static str,
     /// Cramps in this run.
     pub cramps: usize,
+    /// Apple runs: how the export shows the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apple: Option<AppleTruth>,
+    /// Polar runs: how the session file is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polar: Option<PolarTruth>,
 }
 
 /// One cramp's truth.
@@ -143,7 +210,7 @@ pub struct RunTruth {
 pub struct CrampTruth {
     /// `c001`, … in order of onset.
     pub cramp_id: String,
-    /// File name.
+    /// The run's file, as in [`RunTruth::file`].
     pub file: String,
     /// True onset, RFC 3339 UTC.
     pub onset_utc: String,
@@ -201,6 +268,12 @@ pub struct Truth<'a> {
     pub runs: Vec<RunTruth>,
     /// Cramps, in time order.
     pub cramps: Vec<CrampTruth>,
+    /// Apple parameters, when the history has Apple runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apple_params: Option<&'a AppleParams>,
+    /// Polar parameters, when the history has Polar runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polar_params: Option<&'a PolarParams>,
 }
 
 /// Build the truth for `runs`.
@@ -211,6 +284,14 @@ pub fn build<'a>(p: &'a Params, seed: u64, runs: &[SimRun]) -> Truth<'a> {
         fit_files: runs.iter().filter(|r| r.format == FileFormat::Fit).count(),
         gpx_files: runs.iter().filter(|r| r.format == FileFormat::Gpx).count(),
         tcx_files: runs.iter().filter(|r| r.format == FileFormat::Tcx).count(),
+        apple_workouts: runs
+            .iter()
+            .filter(|r| r.format == FileFormat::Apple)
+            .count(),
+        polar_files: runs
+            .iter()
+            .filter(|r| r.format == FileFormat::Polar)
+            .count(),
         gzipped_files: runs.iter().filter(|r| r.gzip).count(),
         cramps: 0,
         tagged: 0,
@@ -262,6 +343,7 @@ pub fn build<'a>(p: &'a Params, seed: u64, runs: &[SimRun]) -> Truth<'a> {
     for (i, c) in cramps.iter_mut().enumerate() {
         c.cramp_id = format!("c{:03}", i + 1);
     }
+    let (summary_apple, summary_polar) = (summary.apple_workouts, summary.polar_files);
     let runs = runs
         .iter()
         .map(|run| RunTruth {
@@ -302,6 +384,28 @@ pub fn build<'a>(p: &'a Params, seed: u64, runs: &[SimRun]) -> Truth<'a> {
                 "csv"
             },
             cramps: run.track.cramps.len(),
+            apple: run.apple.as_ref().map(|a| AppleTruth {
+                route_file: a.route_file.clone(),
+                layout: a.layout,
+                source_name: super::apple::AppleRun::source_name(&p.apple.owner),
+                source_version: a.source_version,
+                hr_records: a.hr.len(),
+                duplicate_source: a.duplicate_source.map(|(name, _)| name),
+                duplicate_hr_records: a.duplicate_hr.len(),
+                resting_hr_records: a.resting_hr.len(),
+                pause_kinds: a.pause_kinds.clone(),
+                route_points: a.route_points,
+                repeated_times: a.repeated_times,
+            }),
+            polar: run.polar.as_ref().map(|w| PolarTruth {
+                shape: w.session.shape,
+                session_id: w.session.id,
+                first_fix_s: w.first_fix_s,
+                samples: w.samples,
+                nan_values: w.nan_values,
+                missing_values: w.missing_values,
+                route_points: w.route_points,
+            }),
         })
         .collect();
     Truth {
@@ -312,6 +416,8 @@ pub fn build<'a>(p: &'a Params, seed: u64, runs: &[SimRun]) -> Truth<'a> {
         summary,
         runs,
         cramps,
+        apple_params: (summary_apple > 0).then_some(&p.apple),
+        polar_params: (summary_polar > 0).then_some(&p.polar),
     }
 }
 
