@@ -113,6 +113,53 @@ fn precisely_tagged_cramps_get_the_response_they_were_simulated_with() {
     );
 }
 
+/// Share of precisely tagged cramps whose analysed response is the planted
+/// one, and how many there were.
+fn response_agreement(dir: &Path) -> (f64, usize) {
+    let (result, code, stderr) = analyze_json(&[dir.as_os_str()], "UTC");
+    assert_eq!(code, 0, "{stderr}");
+    let t = truth(dir);
+    let pairs = paired(&result, &t);
+    let tagged = t["summary"]["tagged"].as_u64().expect("count") as usize;
+    assert!(
+        pairs.len() * 10 >= tagged * 9,
+        "only {} of {tagged} tagged cramps were found",
+        pairs.len()
+    );
+    let precise: Vec<_> = pairs.iter().filter(|(c, _)| c["approx"] == false).collect();
+    let agree = precise
+        .iter()
+        .filter(|(c, t)| c["response"] == t["response"])
+        .count();
+    (agree as f64 / precise.len() as f64, precise.len())
+}
+
+#[test]
+fn an_apple_health_export_of_a_history_finds_the_planted_responses_as_well_as_its_fit_files() {
+    // The same planted runs (same seed), written once as FIT files and once
+    // as one Apple Health export.zip: route GPX files without heart rate,
+    // heart rate as records every ~5 s, pauses as workout events. Issue #15:
+    // agreement within 3 points.
+    let fit = tempfile::tempdir().expect("tempdir");
+    let apple = tempfile::tempdir().expect("tempdir");
+    simulate(fit.path(), 60, 7, &["--effect", "0.5", "--formats", "fit"]);
+    simulate(
+        apple.path(),
+        60,
+        7,
+        &["--effect", "0.5", "--formats", "apple"],
+    );
+    assert!(apple.path().join("export.zip").is_file());
+    let (fit_share, fit_n) = response_agreement(fit.path());
+    let (apple_share, apple_n) = response_agreement(apple.path());
+    assert!(fit_n >= 100 && apple_n >= 100, "{fit_n} {apple_n}");
+    assert!(
+        (fit_share - apple_share).abs() <= 0.03,
+        "FIT {fit_share:.3} of {fit_n}, Apple {apple_share:.3} of {apple_n}"
+    );
+    assert!(apple_share >= 0.85, "Apple {apple_share:.3}");
+}
+
 #[test]
 fn cramps_run_through_on_hills_stay_kept_pace() {
     let dir = tempfile::tempdir().expect("tempdir");
