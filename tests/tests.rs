@@ -24,5 +24,6 @@ mod oracle_gpx;
 mod oracle_tcx;
 mod simulate;
 mod simulate_cohort;
+mod simulate_health;
 mod tables;
 mod xml_corpus;

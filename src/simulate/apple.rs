@@ -172,8 +172,9 @@ impl AppleParams {
     /// Check the ranges.
     pub fn validate(&self) -> Result<(), SimError> {
         let share = |x: f64| (0.0..=1.0).contains(&x);
-        if !(self.weight.is_finite() && self.weight >= 0.0)
-            || ![
+        let ok = self.weight.is_finite()
+            && self.weight >= 0.0
+            && [
                 self.activity_layout_share,
                 self.duplicate_source_share,
                 self.manual_pause_share,
@@ -181,11 +182,11 @@ impl AppleParams {
             ]
             .into_iter()
             .all(share)
-            || self.hr_interval_min_s == 0
-            || self.hr_interval_max_s < self.hr_interval_min_s
-            || self.duplicate_lag_max_s < self.duplicate_lag_min_s
-            || self.duplicate_bpm_off_max == 0
-        {
+            && self.hr_interval_min_s >= 1
+            && self.hr_interval_max_s >= self.hr_interval_min_s
+            && self.duplicate_lag_max_s >= self.duplicate_lag_min_s
+            && self.duplicate_bpm_off_max >= 1;
+        if !ok {
             return Err(SimError::Param(
                 "Apple parameters: weight ≥ 0, shares in 0–1, intervals min ≤ max and ≥ 1".into(),
             ));

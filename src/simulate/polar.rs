@@ -113,11 +113,12 @@ impl PolarParams {
     /// Check the ranges.
     pub fn validate(&self) -> Result<(), SimError> {
         let share = |x: f64| (0.0..=1.0).contains(&x);
-        if !(self.weight.is_finite() && self.weight >= 0.0)
-            || !share(self.newer_shape_share)
-            || !share(self.hr_missing_share)
-            || self.first_fix_max_s < self.first_fix_min_s
-        {
+        let ok = self.weight.is_finite()
+            && self.weight >= 0.0
+            && share(self.newer_shape_share)
+            && share(self.hr_missing_share)
+            && self.first_fix_max_s >= self.first_fix_min_s;
+        if !ok {
             return Err(SimError::Param(
                 "Polar parameters: weight ≥ 0, shares in 0–1, first fix min ≤ max".into(),
             ));
