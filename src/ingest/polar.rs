@@ -277,7 +277,7 @@ pub fn read(path: &str, bytes: &[u8]) -> Result<Vec<Activity>, IngestError> {
         let Some(ex) = ex.as_object() else {
             continue;
         };
-        if let Some(mut a) = read_exercise(path, &session, ex)? {
+        if let Some(mut a) = read_exercise(path, &session, ex) {
             if n > 1 {
                 a.warnings
                     .insert(0, format!("exercise {} of {n} in this session", i + 1));
@@ -371,11 +371,7 @@ impl Clock {
 }
 
 /// One exercise as an activity (`None` when it holds no timed data).
-fn read_exercise(
-    path: &str,
-    session: &Session,
-    ex: &Map<String, Value>,
-) -> Result<Option<Activity>, IngestError> {
+fn read_exercise(path: &str, session: &Session, ex: &Map<String, Value>) -> Option<Activity> {
     let mut meta = ActivityMeta::new(path, Format::Polar);
     let mut warnings = Vec::new();
     let offset_min = ["timezoneOffsetMinutes", "timezoneOffset", "timeZoneOffset"]
@@ -444,15 +440,14 @@ fn read_exercise(
         b.push(r);
     }
     b.warnings = warnings;
-    Ok(b.finish())
+    b.finish()
 }
 
 /// The exercise's sport: the older shape's name (`RUNNING`), the newer
 /// shape's `{id}` (Polar Flow's sport list), else the session's `name`.
 fn sport(v: Option<&Value>, session_name: Option<&str>) -> (Sport, Option<String>) {
-    let by_name = |n: &str| sport_from_name(n);
     if let Some(name) = v.and_then(Value::as_str) {
-        return by_name(name);
+        return sport_from_name(name);
     }
     let id = v.and_then(|s| s.get("id")).and_then(json::text);
     if let Some(id) = id {
@@ -462,17 +457,17 @@ fn sport(v: Option<&Value>, session_name: Option<&str>) -> (Sport, Option<String
             .and_then(|n| POLAR_SPORT_IDS.iter().find(|(i, _)| *i == n))
             .map(|(_, name)| *name);
         if let Some(name) = named {
-            return by_name(name);
+            return sport_from_name(name);
         }
         if let Some(n) = session_name {
-            let s = by_name(n);
+            let s = sport_from_name(n);
             if !matches!(s.0, Sport::Other(_) | Sport::Unknown) {
                 return s;
             }
         }
         return (Sport::Other(format!("polar sport {id}")), None);
     }
-    session_name.map_or((Sport::Unknown, None), by_name)
+    session_name.map_or((Sport::Unknown, None), sport_from_name)
 }
 
 /// A Polar sport name (`RUNNING`, `TRAIL_RUNNING`, `Road cycling`) to a

@@ -361,13 +361,26 @@ fn outside_session(points: &[Point], window: (Option<f64>, Option<f64>)) -> Opti
     let (start, end) = (start as i64, end as i64);
     let first = points.iter().map(|p| p.raw.time_ms).min()?;
     let last = points.iter().map(|p| p.raw.time_ms).max()?;
-    (first < start - SESSION_SLACK_MS || last > end + SESSION_SLACK_MS).then(|| {
+    let outside = first < start.saturating_sub(SESSION_SLACK_MS)
+        || last > end.saturating_add(SESSION_SLACK_MS);
+    outside.then(|| {
         format!(
-            "({} to {} ms since 1970) fall outside the session's start and end ({start} to \
-             {end}): they may belong to another session",
-            first, last
+            "({} to {}) fall outside the session's start and end ({} to {}): they may belong \
+             to another session",
+            utc_text(first),
+            utc_text(last),
+            utc_text(start),
+            utc_text(end)
         )
     })
+}
+
+/// UTC milliseconds as RFC 3339 (or the number, when out of chrono's range).
+fn utc_text(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || format!("{ms} ms"),
+        |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    )
 }
 
 /// A JSON GPS or heart-rate file's points, its warnings prefixed with its
@@ -667,6 +680,27 @@ mod tests {
                 start_s: 2.0,
                 end_s: 58.0
             }]
+        );
+    }
+
+    #[test]
+    fn samples_from_another_day_are_joined_but_said_to_be_out_of_place() {
+        let gps = gps_json(&[("2018-09-02 11:28:34 +0200", 10.0, 0)]);
+        let acts = read_session(
+            "s.json",
+            SESSION.as_bytes(),
+            Some(("g.json", gps.as_bytes())),
+            None,
+        )
+        .expect("reads");
+        assert_eq!(
+            acts[0].warnings,
+            vec![
+                "the GPS data's times (2018-09-02T09:28:34Z to 2018-09-02T09:28:34Z) fall \
+                 outside the session's start and end (2018-09-01T09:28:34Z to \
+                 2018-09-01T09:28:54Z): they may belong to another session"
+                    .to_string()
+            ]
         );
     }
 
