@@ -264,10 +264,12 @@ fn real_apple_samples_read_as_catalogued_or_are_passed_over_with_a_reason() {
             4,
             false,
         ),
+        // Its two <Workout> elements are one workout written twice (same
+        // type, same start, nothing recorded): passed over once.
         (
             "sumant-28-AppleHealthParser.jl__test__data__example.xml",
             0,
-            2,
+            1,
             false,
         ),
         (
@@ -462,4 +464,50 @@ fn report_on_a_route_file_of_an_unpacked_export_reports_its_workout_with_heart_r
     assert!(text.contains("from Strava left out"), "{text}");
     assert!(text.contains("1 cramp(s)"), "{text}");
     assert!(!text.contains("2022-10-03"), "{text}");
+}
+
+#[test]
+fn a_cut_export_xml_is_reported_as_damaged_and_its_routes_are_still_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&ios16(), dir.path());
+    let xml = dir.path().join("apple_health_export/export.xml");
+    let bytes = std::fs::read(&xml).expect("xml");
+    // Cut inside the records: every workout (they come last) is lost.
+    std::fs::write(&xml, &bytes[..bytes.len() / 3]).expect("cut");
+    let out = cramplab()
+        .args(["inspect", "--json"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+    let status = |s: &str| rows.iter().filter(|r| r["status"] == s).count();
+    assert_eq!((status("ok"), status("error")), (1, 1), "{rows:#?}");
+    let error = rows
+        .iter()
+        .find(|r| r["status"] == "error")
+        .and_then(|r| r["error"].as_str())
+        .expect("error");
+    assert!(
+        error.contains("export.xml") && error.contains("no workout was read"),
+        "{error}"
+    );
+    assert_eq!(
+        rows.iter().find(|r| r["status"] == "ok").expect("route")["format"],
+        "gpx"
+    );
+}
+
+#[test]
+fn an_export_given_as_its_folder_its_xml_and_a_route_is_read_once() {
+    let (alone, _) = inspect(&ios16());
+    let export = ios16().join("apple_health_export");
+    let out = cramplab()
+        .args(["inspect", "--json"])
+        .arg(ios16())
+        .arg(export.join("export.xml"))
+        .arg(export.join("workout-routes/route_2022-10-02_7.15am.gpx"))
+        .output()
+        .expect("runs");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(rows.len(), alone.len(), "{rows:#?}");
 }

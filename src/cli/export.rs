@@ -39,6 +39,9 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<Status> {
     };
     let mut inputs = Inputs::find(&args.paths, Limits::default());
     super::require_activity_files(&mut inputs, &args.paths)?;
+    for note in inputs.take_notes() {
+        eprintln!("cramplab: warning: {note}");
+    }
     let progress = super::Progress::new(inputs.sources().len(), args.quiet);
     let summary = cramplab::export::export(inputs, dir, format, args.force, &|failed| {
         progress.file_done(failed)

@@ -132,6 +132,9 @@ pub struct Export {
     pub records: usize,
     /// What was read through (DTD, control bytes, a broken-off file).
     pub warnings: Vec<String>,
+    /// Whether the file reached `</HealthData>` (a cut or damaged one
+    /// loses its workouts, which come after every record).
+    pub complete: bool,
 }
 
 /// One heart-rate record, kept compact: millions are normal.
@@ -151,8 +154,14 @@ struct WorkoutEvent {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum EventKind {
+    /// `HKWorkoutEventTypePause` (the runner pressed pause).
     Pause,
+    /// `HKWorkoutEventTypeResume`.
     Resume,
+    /// `HKWorkoutEventTypeMotionPaused` (auto-pause).
+    MotionPaused,
+    /// `HKWorkoutEventTypeMotionResumed`.
+    MotionResumed,
 }
 
 /// Parse `yyyy-MM-dd HH:mm:ss ±hhmm` into UTC ms and the offset in seconds.
@@ -165,12 +174,17 @@ pub fn parse_date(text: &str) -> Option<(i64, i32)> {
         b'-' => -1,
         _ => return None,
     };
-    let digits = off[1..].replace(':', "");
-    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    // `hhmm` (or `hh:mm`), read without allocating: millions of records.
+    let mut d = off.bytes().skip(1).filter(|&b| b != b':');
+    let mut digit = || -> Option<i32> {
+        let b = d.next()?;
+        b.is_ascii_digit().then(|| i32::from(b - b'0'))
+    };
+    let (h1, h2, m1, m2) = (digit()?, digit()?, digit()?, digit()?);
+    if d.next().is_some() {
         return None;
     }
-    let h: i32 = digits[..2].parse().ok()?;
-    let m: i32 = digits[2..].parse().ok()?;
+    let (h, m) = (h1 * 10 + h2, m1 * 10 + m2);
     if h > 18 || m > 59 {
         return None;
     }
@@ -401,6 +415,8 @@ pub fn scan<R: Read>(shown: &str, input: R) -> Result<Export, IngestError> {
     let mut source_ids: HashMap<String, u32> = HashMap::new();
     let mut open = Open::default();
     let mut seen_root = false;
+    let mut root_closed = false;
+    let mut broke_off = false;
     let mut bad_records = 0usize;
     loop {
         buf.clear();
@@ -420,6 +436,7 @@ pub fn scan<R: Read>(shown: &str, input: R) -> Result<Export, IngestError> {
                     format!("{e}; the workouts after it were not read"),
                     at,
                 ));
+                broke_off = true;
                 break;
             }
         };
@@ -465,6 +482,7 @@ pub fn scan<R: Read>(shown: &str, input: R) -> Result<Export, IngestError> {
                 _ => {}
             },
             Event::End(e) => match e.local_name().as_ref() {
+                "HealthData" => root_closed = true,
                 "Workout" => finish_workout(&mut open, &mut export),
                 "WorkoutRoute" => open.in_route = false,
                 _ => {}
@@ -481,6 +499,13 @@ pub fn scan<R: Read>(shown: &str, input: R) -> Result<Export, IngestError> {
             0,
         ));
     }
+    if !root_closed && !broke_off {
+        export.warnings.push(
+            "the file ends before </HealthData>: it was cut short, and what followed (workouts come last) is missing"
+                .to_string(),
+        );
+    }
+    export.complete = root_closed;
     let cleaner = reader.into_inner().into_inner();
     if cleaner.control_bytes > 0 {
         export.warnings.push(format!(
@@ -616,12 +641,10 @@ fn workout_child(e: &BytesStart<'_>, open: &mut Open) {
     match e.local_name().as_ref() {
         "WorkoutEvent" => {
             let kind = match attr(e, "type").as_deref() {
-                Some("HKWorkoutEventTypePause" | "HKWorkoutEventTypeMotionPaused") => {
-                    EventKind::Pause
-                }
-                Some("HKWorkoutEventTypeResume" | "HKWorkoutEventTypeMotionResumed") => {
-                    EventKind::Resume
-                }
+                Some("HKWorkoutEventTypePause") => EventKind::Pause,
+                Some("HKWorkoutEventTypeResume") => EventKind::Resume,
+                Some("HKWorkoutEventTypeMotionPaused") => EventKind::MotionPaused,
+                Some("HKWorkoutEventTypeMotionResumed") => EventKind::MotionResumed,
                 _ => return,
             };
             if let Some((t, _)) = attr(e, "date").and_then(|d| parse_date(&d)) {
@@ -680,20 +703,29 @@ fn finish_workout(open: &mut Open, export: &mut Export) {
     // Newer exports repeat each event under <WorkoutActivity>: count once.
     events.sort();
     events.dedup();
-    let mut since: Option<i64> = None;
-    for ev in &events {
-        match (ev.kind, since) {
-            (EventKind::Pause, None) => since = Some(ev.time_ms),
-            (EventKind::Resume, Some(s)) => {
-                w.pauses_ms.push((s, ev.time_ms));
-                since = None;
+    // Manual and automatic pauses pair separately (an auto-pause may end
+    // inside a manual one); their stretches are merged when the activity
+    // is built.
+    for (pause, resume) in [
+        (EventKind::Pause, EventKind::Resume),
+        (EventKind::MotionPaused, EventKind::MotionResumed),
+    ] {
+        let mut since: Option<i64> = None;
+        for ev in &events {
+            match (ev.kind, since) {
+                (k, None) if k == pause => since = Some(ev.time_ms),
+                (k, Some(s)) if k == resume => {
+                    w.pauses_ms.push((s, ev.time_ms));
+                    since = None;
+                }
+                _ => {}
             }
-            _ => {}
+        }
+        if let Some(s) = since {
+            w.pauses_ms.push((s, w.end_ms));
         }
     }
-    if let Some(s) = since {
-        w.pauses_ms.push((s, w.end_ms));
-    }
+    w.pauses_ms.sort_unstable();
     if w.distance_m.is_none() {
         w.distance_m = open.stat_distance_m;
     }
@@ -1025,6 +1057,30 @@ mod tests {
             run.warnings[0].contains("1 heart-rate record(s) from Other & Co"),
             "{:?}",
             run.warnings
+        );
+    }
+
+    #[test]
+    fn an_auto_pause_inside_a_manual_pause_loses_no_paused_time() {
+        let ev = |ty: &str, m: u32| {
+            format!(
+                r#"<WorkoutEvent type="HKWorkoutEventType{ty}" date="2024-05-03 08:{m:02}:00 +0000"/>"#
+            )
+        };
+        let xml = format!(
+            r#"<HealthData><Workout workoutActivityType="HKWorkoutActivityTypeRunning" startDate="2024-05-03 08:00:00 +0000" endDate="2024-05-03 08:30:00 +0000">{}{}{}{}</Workout></HealthData>"#,
+            ev("MotionPaused", 10),
+            ev("Pause", 11),
+            ev("MotionResumed", 12),
+            ev("Resume", 20)
+        );
+        let e = scan("x.xml", xml.as_bytes()).expect("scans");
+        let at = |m: i64| 1_714_723_200_000 + m * 60_000;
+        // Two stretches, 08:10–08:12 and 08:11–08:20, merged into 08:10–08:20
+        // when the activity is built.
+        assert_eq!(
+            e.workouts[0].pauses_ms,
+            vec![(at(10), at(12)), (at(11), at(20))]
         );
     }
 

@@ -89,8 +89,14 @@ pub struct AppleWorkoutRef {
 }
 
 impl PartialEq for AppleWorkoutRef {
+    /// The same workout of the same export (an export named twice is read
+    /// once, but its workouts are compared by what they are).
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.workout, &other.workout)
+            || (self.export_on_disk == other.export_on_disk
+                && self.workout.start_ms == other.workout.start_ms
+                && self.workout.activity_type == other.workout.activity_type
+                && self.workout.route_file == other.workout.route_file)
     }
 }
 
@@ -157,6 +163,9 @@ pub struct Discovery {
     /// read from it (so `report …/workout-routes/route_….gpx` gets the
     /// workout's heart rate, which the route file does not hold).
     apple_only: Vec<(String, Source)>,
+    /// The exports of [`Discovery::apple_only`]'s routes, read only for
+    /// those routes' workouts unless the export is also asked for whole.
+    apple_partial: Vec<Source>,
     /// adidas Running session files (`Sport-sessions/<id>.json`), joined
     /// with their GPS and heart-rate files at the end of [`discover`].
     runtastic_sessions: Vec<Source>,
@@ -266,8 +275,8 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 sport_hint: None,
             };
             let xml_shown = xml.display().to_string();
-            if !d.apple_exports.iter().any(|e| e.display == xml_shown) {
-                d.apple_exports.push(Source {
+            if !d.apple_partial.iter().any(|e| e.display == xml_shown) {
+                d.apple_partial.push(Source {
                     display: xml_shown.clone(),
                     location: Location::File(xml),
                     explicit: true,
@@ -581,9 +590,10 @@ fn join_runtastic_sessions(d: &mut Discovery) {
         return;
     }
     let mut parts = std::mem::take(&mut d.runtastic_parts);
-    // GPX parts were found as activity files too: they are parts.
+    // GPX parts were found as activity files too: they are parts (a GPX
+    // named on the command line stays the activity it was named as).
     d.sources.retain(|s| {
-        if runtastic_role(&s.display) == Some(RuntasticRole::Part) {
+        if !s.explicit && runtastic_role(&s.display) == Some(RuntasticRole::Part) {
             parts.push(s.clone());
             false
         } else {
@@ -591,13 +601,22 @@ fn join_runtastic_sessions(d: &mut Discovery) {
         }
     });
     let mut used = vec![false; parts.len()];
+    // Each part by (its folder in lower case, its id): a lookup per
+    // session, not a scan (an export holds thousands of sessions).
+    let mut part_at: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
+    for (k, p) in parts.iter().enumerate() {
+        let (pdir, pstem) = dir_and_stem(&p.display);
+        part_at
+            .entry((pdir.to_ascii_lowercase(), pstem))
+            .or_insert(k);
+    }
     for session in std::mem::take(&mut d.runtastic_sessions) {
         let (dir, stem) = dir_and_stem(&session.display);
         let mut find = |folder: &str| -> Option<(Box<Location>, String)> {
-            let k = parts.iter().position(|p| {
-                let (pdir, pstem) = dir_and_stem(&p.display);
-                pstem == stem && pdir.eq_ignore_ascii_case(&format!("{dir}/{folder}"))
-            });
+            let k = part_at
+                .get(&(format!("{dir}/{folder}").to_ascii_lowercase(), stem.clone()))
+                .copied();
             if let Some(k) = k {
                 used[k] = true;
                 return Some((
@@ -712,12 +731,34 @@ fn parent_shown(display: &str) -> &str {
 /// `workout-routes/` out of the plain sources and give each workout the
 /// one it names.
 fn expand_apple_exports(d: &mut Discovery) {
-    let exports = std::mem::take(&mut d.apple_exports);
     let only = std::mem::take(&mut d.apple_only);
-    for export in exports {
+    // One entry per export however often it was named or found (a folder
+    // and its export.xml both given): the XML is streamed once. Named
+    // routes narrow an export to their workouts only when it was not also
+    // asked for whole.
+    let key = |s: &Source| -> (PathBuf, Option<usize>) {
+        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        match &s.location {
+            Location::ZipEntry { archive, index, .. } => (canon(archive), Some(*index)),
+            other => (canon(other.file_on_disk()), None),
+        }
+    };
+    let mut exports: Vec<(Source, bool)> = Vec::new();
+    for s in std::mem::take(&mut d.apple_exports) {
+        match exports.iter_mut().find(|(x, _)| key(x) == key(&s)) {
+            Some((x, _)) => x.explicit |= s.explicit,
+            None => exports.push((s, true)),
+        }
+    }
+    for s in std::mem::take(&mut d.apple_partial) {
+        if !exports.iter().any(|(x, _)| key(x) == key(&s)) {
+            exports.push((s, false));
+        }
+    }
+    for (export, whole) in exports {
         let wanted: Vec<&Source> = only
             .iter()
-            .filter(|(x, _)| *x == export.display)
+            .filter(|(x, _)| !whole && *x == export.display)
             .map(|(_, r)| r)
             .collect();
         let dir = parent_shown(&export.display).to_string();
@@ -753,15 +794,48 @@ fn expand_apple_exports(d: &mut Discovery) {
                 routes.extend(sub.sources);
             }
         }
+        // Found both in a folder walk and beside a named export.xml.
+        routes.sort_by(|a, b| a.display.cmp(&b.display));
+        routes.dedup_by(|a, b| a.location == b.location);
         let scanned = scan_export(&export.location, &export.display);
         let scanned = match scanned {
             Ok(x) => x,
             Err(e) => {
                 d.failures.push((export.display.clone(), e));
+                // Its routes are still GPX files worth reading.
+                d.sources.extend(routes);
                 continue;
             }
         };
+        d.notes.extend(
+            scanned
+                .warnings
+                .iter()
+                .map(|w| format!("{}: {w}", export.display)),
+        );
+        if scanned.workouts.is_empty() && !scanned.complete {
+            // Workouts come after every record: a damaged or cut file lost
+            // them. That is damage to report, not an export without any.
+            d.failures.push((
+                export.display.clone(),
+                IngestError::Malformed {
+                    path: export.display.clone(),
+                    format: "Apple Health export",
+                    reason: format!(
+                        "no workout was read: {}",
+                        scanned
+                            .warnings
+                            .iter()
+                            .find(|w| w.contains("cut short"))
+                            .map_or("", String::as_str)
+                    ),
+                },
+            ));
+            d.sources.extend(routes);
+            continue;
+        }
         if scanned.workouts.is_empty() {
+            d.sources.extend(routes);
             let e = IngestError::NotAnActivity {
                 path: export.display.clone(),
                 file_type: format!(
@@ -801,16 +875,16 @@ fn expand_apple_exports(d: &mut Discovery) {
             routes.retain(|r| names.contains(&base_of(r)));
         }
         let mut used = vec![false; routes.len()];
+        let route_names: Vec<String> = routes.iter().map(base_of).collect();
+        // The first route of each name (names are unique in an export).
+        let mut route_at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (k, n) in route_names.iter().enumerate() {
+            route_at.entry(n.as_str()).or_insert(k);
+        }
         let on_disk = export.location.file_on_disk().to_path_buf();
-        d.notes.extend(
-            scanned
-                .warnings
-                .iter()
-                .map(|w| format!("{}: {w}", export.display)),
-        );
         for w in workouts {
             let route = w.route_file.as_ref().and_then(|name| {
-                let k = routes.iter().position(|r| base_of(r) == *name)?;
+                let k = *route_at.get(name.as_str())?;
                 used[k] = true;
                 Some((
                     Box::new(routes[k].location.clone()),
