@@ -511,3 +511,31 @@ fn an_export_given_as_its_folder_its_xml_and_a_route_is_read_once() {
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(rows.len(), alone.len(), "{rows:#?}");
 }
+
+#[test]
+fn no_output_replaces_a_route_file_of_an_export_even_with_force() {
+    // The route file is read as part of its workout, not as a path given:
+    // it was not on the list of inputs an output may never replace.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&ios16(), dir.path());
+    let route = dir
+        .path()
+        .join("apple_health_export/workout-routes/route_2022-10-02_7.15am.gpx");
+    let before = std::fs::read(&route).expect("route");
+    let out = cramplab()
+        .arg("analyze")
+        .arg(dir.path())
+        .arg("--html")
+        .arg(&route)
+        .arg("--force")
+        .args(FAST_STATS)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("it is one of the inputs"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&route).expect("route"), before);
+}

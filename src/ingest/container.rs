@@ -66,6 +66,31 @@ pub enum Location {
 }
 
 impl Location {
+    /// Every file on disk this is read from: the file or archive, and for
+    /// an Apple workout its route file, for an adidas session its GPS and
+    /// heart-rate files (no output may ever replace one of them).
+    pub fn files_on_disk(&self) -> Vec<PathBuf> {
+        let mut v = vec![self.file_on_disk().to_path_buf()];
+        match self {
+            Location::AppleWorkout(w) => {
+                v.extend(
+                    w.route
+                        .iter()
+                        .map(|(at, _)| at.file_on_disk().to_path_buf()),
+                );
+            }
+            Location::RuntasticSession { gps, hr, .. } => {
+                v.extend(
+                    gps.iter()
+                        .chain(hr.iter())
+                        .map(|(at, _)| at.file_on_disk().to_path_buf()),
+                );
+            }
+            _ => {}
+        }
+        v
+    }
+
     /// The file on disk this is read from (a plain file, or the archive).
     pub fn file_on_disk(&self) -> &Path {
         match self {

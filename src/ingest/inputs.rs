@@ -113,7 +113,7 @@ impl Inputs {
     pub fn files_on_disk(&self) -> Vec<PathBuf> {
         self.sources
             .iter()
-            .map(|s| s.location.file_on_disk().to_path_buf())
+            .flat_map(|s| s.location.files_on_disk())
             .collect()
     }
 
