@@ -539,3 +539,17 @@ fn no_output_replaces_a_route_file_of_an_export_even_with_force() {
     );
     assert_eq!(std::fs::read(&route).expect("route"), before);
 }
+
+#[test]
+fn a_route_named_from_inside_its_workout_routes_folder_is_still_its_workout() {
+    let routes = ios16().join("apple_health_export/workout-routes");
+    let out = cramplab()
+        .current_dir(&routes)
+        .args(["inspect", "--json", "route_2022-10-02_7.15am.gpx"])
+        .output()
+        .expect("runs");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!(rows[0]["format"], "apple");
+    assert_eq!(rows[0]["has_hr"], true);
+}

@@ -732,7 +732,11 @@ fn apple_export_of_route(route: &Path) -> Option<PathBuf> {
     if format_from_name(&route.to_string_lossy()) != Some(Format::Gpx) {
         return None;
     }
-    let folder = route.parent()?;
+    // `route_x.gpx` named from inside workout-routes/ has an empty parent.
+    let folder = match route.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::env::current_dir().ok()?,
+    };
     if folder.file_name()? != "workout-routes" {
         return None;
     }
