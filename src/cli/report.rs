@@ -31,7 +31,7 @@ use super::common::CommonArgs;
 pub struct ReportArgs {
     /// The activity file (FIT, GPX or TCX, possibly gzipped).
     file: PathBuf,
-    /// A tag file (in addition to a cramps.csv beside the run).
+    /// A tag file (in addition to a cramps.csv beside the run, or beside an Apple export's XML for one of its route files).
     #[arg(long, value_name = "FILE")]
     tags: Vec<PathBuf>,
     /// Time zone for local wall-clock tag times and the local times shown
@@ -68,10 +68,14 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Status> {
         (Ok(x), Ok(y)) => x == y,
         _ => a == b,
     };
-    if let Some(b) = beside.filter(|b| b.is_file())
-        && !cfg.tag_files.iter().any(|t| same(t, &b))
-    {
-        cfg.tag_files.push(b);
+    // A route file of an unpacked Apple export: the runner keeps the tag
+    // file beside the export's XML, not among the route files.
+    let beside_export = cramplab::ingest::container::apple_export_of_route(&args.file)
+        .and_then(|xml| Some(xml.parent()?.join("cramps.csv")));
+    for b in [beside, beside_export].into_iter().flatten() {
+        if b.is_file() && !cfg.tag_files.iter().any(|t| same(t, &b)) {
+            cfg.tag_files.push(b);
+        }
     }
     cfg.tag_options.tz = args.tz;
     args.common.apply(&mut cfg);

@@ -728,7 +728,7 @@ fn file_is_apple_export(path: &Path) -> bool {
 
 /// The Apple export XML a route file named on its own belongs to: it lies
 /// in `workout-routes/` beside the export's main XML.
-fn apple_export_of_route(route: &Path) -> Option<PathBuf> {
+pub fn apple_export_of_route(route: &Path) -> Option<PathBuf> {
     if format_from_name(&route.to_string_lossy()) != Some(Format::Gpx) {
         return None;
     }
