@@ -68,3 +68,54 @@ pub fn catalog() -> Vec<CatalogRow> {
         })
         .collect()
 }
+
+/// Zip every file under `dir` into `zip_path`, named relative to `dir`, in
+/// path order. With `mac_litter`, each also gets the `__MACOSX/…/._name`
+/// resource fork that macOS's Archive Utility adds beside it.
+pub fn zip_dir(dir: &std::path::Path, zip_path: &std::path::Path, mac_litter: bool) {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::fs::File::create(zip_path).expect("create"));
+    let opts = zip::write::SimpleFileOptions::default();
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().to_path_buf())
+        .collect();
+    files.sort();
+    for f in files {
+        let rel = f
+            .strip_prefix(dir)
+            .expect("under dir")
+            .to_string_lossy()
+            .replace('\\', "/");
+        w.start_file(rel.as_str(), opts).expect("entry");
+        w.write_all(&std::fs::read(&f).expect("read"))
+            .expect("write");
+        if mac_litter {
+            let fork = match rel.rsplit_once('/') {
+                Some((folder, base)) => format!("__MACOSX/{folder}/._{base}"),
+                None => format!("__MACOSX/._{rel}"),
+            };
+            w.start_file(fork, opts).expect("entry");
+            w.write_all(b"\x00\x05\x16\x07 resource fork")
+                .expect("write");
+        }
+    }
+    w.finish().expect("finish");
+}
+
+/// Copy the folder `from` with everything under it to `to`.
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for e in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let dest = to.join(e.path().strip_prefix(from).expect("under"));
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(e.path(), &dest).expect("copy");
+        }
+    }
+}

@@ -3,12 +3,11 @@
 //! its damage reads through; folder, zip and named `export.xml` agree; tags
 //! name a workout by its route file or its start.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{FAST_STATS, corpus, cramplab, root};
+use crate::common::{FAST_STATS, copy_tree, corpus, cramplab, root, zip_dir};
 
 fn ios16() -> PathBuf {
     root().join("tests/fixtures/health-apps/apple-ios16")
@@ -150,43 +149,6 @@ fn an_ios16_export_with_a_broken_dtd_and_a_control_byte_reads_every_workout_as_i
     );
 }
 
-/// Zip `dir`'s files into `zip_path`, each under `prefix`, with the
-/// resource-fork entries macOS's Archive Utility adds.
-fn zip_tree(dir: &Path, zip_path: &Path, prefix: &str) {
-    let mut w = zip::ZipWriter::new(std::fs::File::create(zip_path).expect("create"));
-    let opts = zip::write::SimpleFileOptions::default();
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().to_path_buf())
-        .collect();
-    files.sort();
-    for f in files {
-        let rel = f
-            .strip_prefix(dir)
-            .expect("under dir")
-            .to_string_lossy()
-            .replace('\\', "/");
-        w.start_file(format!("{prefix}{rel}"), opts).expect("entry");
-        w.write_all(&std::fs::read(&f).expect("read"))
-            .expect("write");
-        let (folder, base) = rel
-            .rsplit_once('/')
-            .map_or(("", rel.as_str()), |(f, b)| (f, b));
-        let folder = if folder.is_empty() {
-            String::new()
-        } else {
-            format!("{folder}/")
-        };
-        w.start_file(format!("__MACOSX/{prefix}{folder}._{base}"), opts)
-            .expect("entry");
-        w.write_all(b"\x00\x05\x16\x07 resource fork")
-            .expect("write");
-    }
-    w.finish().expect("finish");
-}
-
 /// The rows without their paths' differing prefix.
 fn comparable(rows: &[Value], cut: &str) -> Vec<Value> {
     let mut v: Vec<Value> = rows
@@ -206,7 +168,7 @@ fn comparable(rows: &[Value], cut: &str) -> Vec<Value> {
 fn an_export_reads_alike_as_a_folder_a_zip_and_a_named_export_xml() {
     let dir = tempfile::tempdir().expect("tempdir");
     let zip_path = dir.path().join("export.zip");
-    zip_tree(&ios16(), &zip_path, "");
+    zip_dir(&ios16(), &zip_path, true);
     let folder = ios16();
     let (a, _) = inspect(&folder);
     let (b, code) = inspect(&zip_path);
@@ -389,20 +351,6 @@ fn analyze_with_tags(csv: &str) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("JSON")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let dest = to.join(e.path().strip_prefix(from).expect("under"));
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else {
-            std::fs::copy(e.path(), &dest).expect("copy");
-        }
-    }
 }
 
 fn cramp_files(v: &Value) -> Vec<String> {

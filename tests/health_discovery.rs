@@ -2,12 +2,11 @@
 //! folder, the zip, or one file; the export's other files passed over
 //! quietly; tags naming a session by its file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{FAST_STATS, corpus, cramplab};
+use crate::common::{FAST_STATS, corpus, cramplab, zip_dir};
 
 fn sample(dir: &str, name: &str) -> PathBuf {
     corpus().join("health-apps").join(dir).join(name)
@@ -36,29 +35,6 @@ fn runtastic_export(root: &Path) {
     put("Photos/albums.json", "SportSessionAlbums.json");
 }
 
-fn zip_dir(dir: &Path, zip_path: &Path) {
-    let mut w = zip::ZipWriter::new(std::fs::File::create(zip_path).expect("create"));
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().to_path_buf())
-        .collect();
-    files.sort();
-    for f in files {
-        let rel = f
-            .strip_prefix(dir)
-            .expect("under")
-            .to_string_lossy()
-            .replace('\\', "/");
-        w.start_file(rel, zip::write::SimpleFileOptions::default())
-            .expect("entry");
-        w.write_all(&std::fs::read(&f).expect("read"))
-            .expect("write");
-    }
-    w.finish().expect("finish");
-}
-
 fn inspect(path: &Path) -> (Vec<Value>, String, i32) {
     let out = cramplab()
         .args(["inspect", "--json"])
@@ -81,7 +57,7 @@ fn an_adidas_running_export_gives_one_run_per_session_with_gps_and_heart_rate_jo
     let tree = dir.path().join("export");
     runtastic_export(&tree);
     let zip_path = dir.path().join("export.zip");
-    zip_dir(&tree, &zip_path);
+    zip_dir(&tree, &zip_path, false);
     // The session's facts from its own files: 999 GPS samples and 994
     // heart-rate samples (CATALOG.tsv), on one clock of +02:00 stamps.
     let gps: Value = serde_json::from_slice(
@@ -160,7 +136,7 @@ fn a_polar_session_is_found_among_other_json_in_a_folder_and_a_zip() {
     )
     .expect("other");
     let zip_path = dir.path().join("polar.zip");
-    zip_dir(&tree, &zip_path);
+    zip_dir(&tree, &zip_path, false);
     for path in [&tree, &zip_path] {
         let (rows, stderr, code) = inspect(path);
         assert_eq!(code, 0, "{stderr}");
@@ -207,6 +183,7 @@ fn a_cohort_of_runners_each_with_a_health_app_export_reads_each_runner_s_own() {
     zip_dir(
         &crate::common::root().join("tests/fixtures/health-apps/apple-ios16"),
         &cohort.join("anna/export.zip"),
+        false,
     );
     runtastic_export(&cohort.join("ben"));
     let out = cramplab()

@@ -141,6 +141,18 @@ pub struct Source {
     pub sport_hint: Option<String>,
 }
 
+impl Source {
+    /// A source with no sport stated beside it.
+    pub fn new(display: String, location: Location, explicit: bool) -> Source {
+        Source {
+            display,
+            location,
+            explicit,
+            sport_hint: None,
+        }
+    }
+}
+
 /// What became of one file.
 #[derive(Debug)]
 pub enum LoadResult {
@@ -286,43 +298,22 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
         } else if is_zip_name(&shown) {
             discover_zip(p, &shown, &mut d);
         } else if runtastic_role(&shown) == Some(RuntasticRole::Session) {
-            d.runtastic_sessions.push(Source {
-                display: shown,
-                location: Location::File(p.clone()),
-                explicit: true,
-                sport_hint: None,
-            });
+            d.runtastic_sessions
+                .push(Source::new(shown, Location::File(p.clone()), true));
         } else if let Some(xml) = apple_export_of_route(p) {
-            let route = Source {
-                display: shown,
-                location: Location::File(p.clone()),
-                explicit: true,
-                sport_hint: None,
-            };
+            let route = Source::new(shown, Location::File(p.clone()), true);
             let xml_shown = xml.display().to_string();
             if !d.apple_partial.iter().any(|e| e.display == xml_shown) {
-                d.apple_partial.push(Source {
-                    display: xml_shown.clone(),
-                    location: Location::File(xml),
-                    explicit: true,
-                    sport_hint: None,
-                });
+                d.apple_partial
+                    .push(Source::new(xml_shown.clone(), Location::File(xml), true));
             }
             d.apple_only.push((xml_shown, route));
         } else if is_xml_name(&shown) && file_is_apple_export(p) {
-            d.apple_exports.push(Source {
-                display: shown,
-                location: Location::File(p.clone()),
-                explicit: true,
-                sport_hint: None,
-            });
+            d.apple_exports
+                .push(Source::new(shown, Location::File(p.clone()), true));
         } else {
-            d.sources.push(Source {
-                display: shown,
-                location: Location::File(p.clone()),
-                explicit: true,
-                sport_hint: None,
-            });
+            d.sources
+                .push(Source::new(shown, Location::File(p.clone()), true));
         }
     }
     expand_apple_exports(&mut d);
@@ -399,12 +390,7 @@ fn discover_dir(dir: &Path, d: &mut Discovery) {
         if is_zip_name(&shown) {
             discover_zip(path, &shown, d);
         } else if let Some(role) = runtastic_role(&shown) {
-            let s = Source {
-                display: shown,
-                location: Location::File(path.to_path_buf()),
-                explicit: false,
-                sport_hint: None,
-            };
+            let s = Source::new(shown, Location::File(path.to_path_buf()), false);
             match role {
                 RuntasticRole::Session => d.runtastic_sessions.push(s),
                 RuntasticRole::Part => d.runtastic_parts.push(s),
@@ -415,21 +401,19 @@ fn discover_dir(dir: &Path, d: &mut Discovery) {
             if file_head(path)
                 .is_some_and(|h| super::format_from_content(&h) == Some(Format::Polar))
             {
-                d.sources.push(Source {
-                    display: shown,
-                    location: Location::File(path.to_path_buf()),
-                    explicit: false,
-                    sport_hint: None,
-                });
+                d.sources.push(Source::new(
+                    shown,
+                    Location::File(path.to_path_buf()),
+                    false,
+                ));
             }
         } else if is_xml_name(&shown) {
             if file_is_apple_export(path) {
-                d.apple_exports.push(Source {
-                    display: shown,
-                    location: Location::File(path.to_path_buf()),
-                    explicit: false,
-                    sport_hint: None,
-                });
+                d.apple_exports.push(Source::new(
+                    shown,
+                    Location::File(path.to_path_buf()),
+                    false,
+                ));
             }
         } else if is_candidate(&shown) {
             let sport_hint = strava_roots
@@ -557,7 +541,7 @@ fn discover_zip(path: &Path, shown: &str, d: &mut Discovery) {
 
 /// A `.json` file (Polar Flow sessions; told apart by content).
 fn is_json_name(name: &str) -> bool {
-    name.to_ascii_lowercase().ends_with(".json")
+    ends_with_ignore_case(name, ".json")
 }
 
 /// The first 4 KiB of a file on disk (`None` when it cannot be read).
@@ -586,6 +570,9 @@ const RUNTASTIC_SESSIONS: &str = "sport-sessions";
 const RUNTASTIC_PARTS: [&str; 2] = ["gps-data", "heart-rate-data"];
 
 fn runtastic_role(name: &str) -> Option<RuntasticRole> {
+    if !ends_with_ignore_case(name, ".json") && !ends_with_ignore_case(name, ".gpx") {
+        return None;
+    }
     let lower = name.replace('\\', "/").to_ascii_lowercase();
     let mut parts = lower.rsplit('/');
     let (file, parent, grand) = (parts.next()?, parts.next()?, parts.next());
@@ -696,18 +683,29 @@ fn join_runtastic_sessions(d: &mut Discovery) {
 /// and `._name` resource forks (an Apple Health export zipped on a Mac
 /// holds both). Never activities; passed over without a word.
 fn is_macos_metadata(name: &str) -> bool {
-    let name = name.replace('\\', "/");
-    let base = name.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    name.starts_with("__MACOSX/")
-        || name.contains("/__MACOSX/")
-        || base == "__MACOSX"
-        || base.starts_with("._")
+    // Asked of every entry a walk meets: no allocation.
+    let base = name
+        .trim_end_matches(['/', '\\'])
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("");
+    name.split(['/', '\\']).any(|c| c == "__MACOSX") || base.starts_with("._")
+}
+
+/// Whether `name` ends with `suffix` (ASCII, any letter case), without
+/// allocating: the checks below run for every file a walk meets.
+fn ends_with_ignore_case(name: &str, suffix: &str) -> bool {
+    let (n, s) = (name.as_bytes(), suffix.as_bytes());
+    n.len() >= s.len() && n[n.len() - s.len()..].eq_ignore_ascii_case(s)
 }
 
 /// An `.xml` file that may be an Apple Health export's main XML (its name
 /// is localised: `export.xml`, `导出.xml`, …). `export_cda.xml` holds
 /// clinical documents, never workouts.
 fn is_xml_name(name: &str) -> bool {
+    if !ends_with_ignore_case(name, ".xml") {
+        return false;
+    }
     let lower = name.to_lowercase();
     let base = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
     base.ends_with(".xml") && base != "export_cda.xml" && !base.starts_with("._")
@@ -1047,54 +1045,20 @@ fn gunzip_if_needed(bytes: Vec<u8>, limit: u64, shown: &str) -> Result<Vec<u8>, 
 pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
     let shown = source.display.as_str();
     let bytes = match &source.location {
-        Location::File(p) => File::open(p)
-            .map_err(|e| IngestError::Io {
-                path: shown.to_string(),
-                source: e,
-            })
-            .and_then(|f| read_limited(f, limits.max_entry_bytes, shown)),
-        Location::ZipEntry { archive, index, .. } => read_zip_entry(archive, *index, limits, shown),
+        at @ (Location::File(_) | Location::ZipEntry { .. }) => read_part(at, shown, limits),
         Location::RuntasticSession { session, gps, hr } => {
-            let read = |at: &Location, shown: &str| -> Result<Vec<u8>, IngestError> {
-                match at {
-                    Location::File(p) => File::open(p)
-                        .map_err(|e| IngestError::Io {
-                            path: shown.to_string(),
-                            source: e,
-                        })
-                        .and_then(|f| read_limited(f, limits.max_entry_bytes, shown)),
-                    Location::ZipEntry { archive, index, .. } => {
-                        read_zip_entry(archive, *index, limits, shown)
-                    }
-                    _ => Err(IngestError::UnknownFormat {
-                        path: shown.to_string(),
-                    }),
-                }
-            };
-            let part = |p: &Option<(Box<Location>, String)>| {
-                p.as_ref().map(|(at, s)| (s.clone(), read(at, s)))
-            };
-            let (gps, hr) = (part(gps), part(hr));
+            // A part that cannot be read is a warning; the session is read
+            // with what remains.
             let mut warnings = Vec::new();
-            let ok = |p: &Option<(String, Result<Vec<u8>, IngestError>)>,
-                      warnings: &mut Vec<String>| {
-                match p {
-                    Some((_, Err(e))) => {
-                        warnings.push(format!("{e}"));
-                        false
-                    }
-                    Some(_) => true,
-                    None => false,
-                }
+            let mut part = |p: &Option<(Box<Location>, String)>| -> Option<(String, Vec<u8>)> {
+                let (at, s) = p.as_ref()?;
+                read_part(at, s, limits)
+                    .map_err(|e| warnings.push(e.to_string()))
+                    .ok()
+                    .map(|b| (s.clone(), b))
             };
-            let (gps_ok, hr_ok) = (ok(&gps, &mut warnings), ok(&hr, &mut warnings));
-            let as_arg = |p: &Option<(String, Result<Vec<u8>, IngestError>)>, ok: bool| {
-                p.as_ref()
-                    .filter(|_| ok)
-                    .and_then(|(s, b)| b.as_ref().ok().map(|b| (s.clone(), b.clone())))
-            };
-            let (g, h) = (as_arg(&gps, gps_ok), as_arg(&hr, hr_ok));
-            let result = read(session, shown).and_then(|b| {
+            let (g, h) = (part(gps), part(hr));
+            let result = read_part(session, shown, limits).and_then(|b| {
                 super::runtastic::read_session(
                     shown,
                     &b,
@@ -1102,54 +1066,27 @@ pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
                     h.as_ref().map(|(s, b)| (s.as_str(), b.as_slice())),
                 )
             });
-            let result = match result {
-                Ok(mut acts) => {
-                    for a in &mut acts {
-                        a.warnings.extend(warnings.iter().cloned());
-                    }
-                    LoadResult::Read(acts)
+            let result = result.map(|mut acts| {
+                for a in &mut acts {
+                    a.warnings.extend(warnings.iter().cloned());
                 }
-                Err(e) if !source.explicit && e.is_skippable_in_container() => {
-                    LoadResult::Skipped(e.to_string())
-                }
-                Err(e) => LoadResult::Failed(e),
-            };
+                acts
+            });
             return vec![Loaded {
                 display: shown.to_string(),
-                result,
+                result: outcome(result, source.explicit),
             }];
         }
         Location::AppleWorkout(w) => {
             let route = w.route.as_ref().map(|(at, route_shown)| {
-                let bytes = match at.as_ref() {
-                    Location::File(p) => File::open(p)
-                        .map_err(|e| IngestError::Io {
-                            path: route_shown.clone(),
-                            source: e,
-                        })
-                        .and_then(|f| read_limited(f, limits.max_entry_bytes, route_shown)),
-                    Location::ZipEntry { archive, index, .. } => {
-                        read_zip_entry(archive, *index, limits, route_shown)
-                    }
-                    Location::AppleWorkout(_) | Location::RuntasticSession { .. } => {
-                        Err(IngestError::UnknownFormat {
-                            path: route_shown.clone(),
-                        })
-                    }
-                }
-                .and_then(|b| gunzip_if_needed(b, limits.max_entry_bytes, route_shown));
+                let bytes = read_part(at, route_shown, limits)
+                    .and_then(|b| gunzip_if_needed(b, limits.max_entry_bytes, route_shown));
                 (route_shown.clone(), bytes)
             });
-            let result = match apple::build(&w.workout, shown, route) {
-                Ok(a) => LoadResult::Read(vec![a]),
-                Err(e) if !source.explicit && e.is_skippable_in_container() => {
-                    LoadResult::Skipped(e.to_string())
-                }
-                Err(e) => LoadResult::Failed(e),
-            };
+            let result = apple::build(&w.workout, shown, route).map(|a| vec![a]);
             return vec![Loaded {
                 display: shown.to_string(),
-                result,
+                result: outcome(result, source.explicit),
             }];
         }
     };
@@ -1170,6 +1107,36 @@ pub fn load(source: &Source, limits: &Limits) -> Vec<Loaded> {
         }),
     }
     out
+}
+
+/// The bytes of a file or zip entry (a source of its own, or part of
+/// another: an Apple workout's route, an adidas session's files), within
+/// the limit.
+fn read_part(at: &Location, shown: &str, limits: &Limits) -> Result<Vec<u8>, IngestError> {
+    match at {
+        Location::File(p) => File::open(p)
+            .map_err(|e| IngestError::Io {
+                path: shown.to_string(),
+                source: e,
+            })
+            .and_then(|f| read_limited(f, limits.max_entry_bytes, shown)),
+        Location::ZipEntry { archive, index, .. } => read_zip_entry(archive, *index, limits, shown),
+        Location::AppleWorkout(_) | Location::RuntasticSession { .. } => {
+            Err(IngestError::UnknownFormat {
+                path: shown.to_string(),
+            })
+        }
+    }
+}
+
+/// What a reader's answer becomes: inside a folder or archive, a file
+/// that holds no activity is skipped with the reason, not a failure.
+fn outcome(result: Result<Vec<Activity>, IngestError>, explicit: bool) -> LoadResult {
+    match result {
+        Ok(acts) => LoadResult::Read(acts),
+        Err(e) if !explicit && e.is_skippable_in_container() => LoadResult::Skipped(e.to_string()),
+        Err(e) => LoadResult::Failed(e),
+    }
 }
 
 /// What the zip reader's error means for the user, not its internals.
@@ -1242,20 +1209,17 @@ fn load_bytes(
     }
     let result = gunzip_if_needed(bytes, limits.max_entry_bytes, shown)
         .and_then(|b| read_bytes(shown, &b, detect(shown, &b)?));
-    let result = match result {
-        Ok(mut acts) => {
-            if let Some(hint) = sport_hint {
-                for a in &mut acts {
-                    if a.sport == crate::activity::Sport::Unknown {
-                        a.sport = crate::activity::Sport::from_name(hint);
-                    }
+    let result = result.map(|mut acts| {
+        if let Some(hint) = sport_hint {
+            for a in &mut acts {
+                if a.sport == crate::activity::Sport::Unknown {
+                    a.sport = crate::activity::Sport::from_name(hint);
                 }
             }
-            LoadResult::Read(acts)
         }
-        Err(e) if !explicit && e.is_skippable_in_container() => LoadResult::Skipped(e.to_string()),
-        Err(e) => LoadResult::Failed(e),
-    };
+        acts
+    });
+    let result = outcome(result, explicit);
     out.push(Loaded {
         display: shown.to_string(),
         result,
